@@ -1,0 +1,66 @@
+# netrepro: make, make test, make run, make bench, make deps.
+CC      ?= cc
+PKGS    := libnl-3.0 libnl-route-3.0 jansson
+DEBS    := gcc make pkg-config libnl-3-dev libnl-route-3-dev libjansson-dev libcmocka-dev \
+           python3 python3-pytest python3-jsonschema iproute2 kmod
+PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+CFLAGS  ?= -O2 -g
+CFLAGS  += -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror $(PKG_CFLAGS) -MMD -MP
+VERSION := $(shell git describe --always --dirty 2>/dev/null || echo 0.1)
+B       := build
+PYTHON  := /usr/bin/python3
+
+NETNS_SRC   := $(wildcard netns/*.c)
+REPORTS_SRC := $(wildcard reports/*.c)
+RUNNER_SRC  := $(filter-out runner/main.c,$(wildcard runner/*.c))
+LIB_OBJ     := $(patsubst %.c,$(B)/%.o,$(NETNS_SRC) $(REPORTS_SRC) $(RUNNER_SRC))
+UNIT_SRC    := $(wildcard tests/unit/test_*.c)
+UNIT_BIN    := $(patsubst tests/unit/%.c,$(B)/tests/%,$(UNIT_SRC))
+
+.PHONY: all test unit e2e run bench deps check-deps clean
+all: check-deps $(B)/netrepro
+
+check-deps:
+	@pkg-config --exists $(PKGS) || { \
+	  echo "netrepro: missing build dependencies. Run 'make deps' as root, or:"; \
+	  echo "  apt-get install -y $(DEBS)"; exit 1; }
+
+deps:
+	@if [ "$$(id -u)" = 0 ]; then \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(DEBS); \
+	else echo "run as root, or: sudo apt-get install -y $(DEBS)"; exit 1; fi
+
+$(B)/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -DNETREPRO_VERSION='"$(VERSION)"' -iquote netns -iquote reports -iquote runner -c $< -o $@
+
+$(B)/libnetrepro.a: $(LIB_OBJ)
+	ar rcs $@ $^
+
+$(B)/netrepro: $(B)/runner/main.o $(B)/libnetrepro.a
+	$(CC) $(CFLAGS) -o $@ $^ $(PKG_LIBS)
+
+$(B)/tests/%: tests/unit/%.c $(B)/libnetrepro.a
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -iquote netns -iquote reports -iquote runner -o $@ $^ $(PKG_LIBS) -lcmocka
+
+unit: check-deps $(UNIT_BIN)
+	@set -e; for t in $(UNIT_BIN); do echo "== $$t"; $$t; done
+
+e2e: $(B)/netrepro
+	$(PYTHON) -m pytest -q tests/
+
+test: unit e2e
+
+run: $(B)/netrepro
+	@mkdir -p $(B)/reports
+	$(B)/netrepro run --json $(B)/reports/run.json cases/
+
+bench: $(B)/netrepro
+	$(PYTHON) bench/bench.py
+
+clean:
+	rm -rf $(B)
+
+-include $(shell find $(B) -name '*.d' 2>/dev/null)

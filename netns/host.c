@@ -1,0 +1,118 @@
+/* netns hosts: one anonymous network namespace each, and the user
+ * namespace that lets an unprivileged worker make them. */
+#include <errno.h>
+#include <fcntl.h>
+#include <sched.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <netlink/socket.h>
+
+#include "internal.h"
+
+static int map_id(const char *path, unsigned id, char *err)
+{
+	char line[32];
+	int rc;
+
+	snprintf(line, sizeof(line), "0 %u 1", id);
+	rc = netns_file_write(path, line);
+	if (rc < 0)
+		return netns_fail(err, rc, "write \"%s\" to %s", line, path);
+	return 0;
+}
+
+int netns_become_root(int *rootless, char *err)
+{
+	uid_t uid = geteuid();
+	gid_t gid = getegid();
+	int rc;
+
+	*rootless = 0;
+	if (uid == 0)
+		return 0;
+	if (unshare(CLONE_NEWUSER) < 0)
+		return netns_fail(err, -errno, "unshare(CLONE_NEWUSER) as uid %u", (unsigned)uid);
+	/* An unprivileged gid_map needs setgroups denied first (user_namespaces(7)). */
+	rc = netns_file_write("/proc/self/setgroups", "deny");
+	if (rc < 0)
+		return netns_fail(err, rc, "write \"deny\" to /proc/self/setgroups");
+	if ((rc = map_id("/proc/self/uid_map", uid, err)) < 0 ||
+	    (rc = map_id("/proc/self/gid_map", gid, err)) < 0)
+		return rc;
+	*rootless = 1;
+	return 0;
+}
+
+static int host_connect(struct netns_host *h, char *err)
+{
+	int rc;
+
+	h->sk = nl_socket_alloc();
+	if (!h->sk)
+		return netns_fail(err, -ENOMEM, "host %s: netlink socket", h->name);
+	rc = nl_connect(h->sk, NETLINK_ROUTE);
+	if (rc < 0)
+		return netns_fail(err, -netns_nl_errno(rc), "host %s: netlink connect", h->name);
+	netns_nl_watch(h);
+	return 0;
+}
+
+static int host_init(struct netns_host *h, char *err)
+{
+	if (unshare(CLONE_NEWNET) < 0)
+		return netns_fail(err, -errno, "host %s: unshare(CLONE_NEWNET)", h->name);
+	/* thread-self, not self: a namespace belongs to the calling thread, and
+	 * /proc/self would name the main thread's. */
+	h->fd = open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC);
+	if (h->fd < 0)
+		return netns_fail(err, -errno, "host %s: open ns/net", h->name);
+	return host_connect(h, err);
+}
+
+int netns_host_new(const char *name, struct netns_host **out, char *err)
+{
+	struct netns_host *h = calloc(1, sizeof(*h));
+	int rc;
+
+	*out = NULL;
+	if (!h || !(h->name = strdup(name))) {
+		free(h);
+		return netns_fail(err, -ENOMEM, "host %s", name);
+	}
+	h->fd = -1;
+	rc = host_init(h, err);
+	if (rc == 0)
+		rc = netns_link_set_up(h, "lo", 1, err);
+	if (rc < 0) {
+		netns_host_free(h);
+		return rc;
+	}
+	*out = h;
+	return 0;
+}
+
+void netns_host_free(struct netns_host *h)
+{
+	if (!h)
+		return;
+	nl_socket_free(h->sk);
+	if (h->fd >= 0)
+		close(h->fd);
+	free(h->name);
+	free(h);
+}
+
+const char *netns_host_name(const struct netns_host *h)
+{
+	return h->name;
+}
+
+int netns_host_enter(const struct netns_host *h, char *err)
+{
+	if (setns(h->fd, CLONE_NEWNET) < 0)
+		return netns_fail(err, -errno, "enter host %s: setns", h->name);
+	return 0;
+}

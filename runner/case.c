@@ -1,0 +1,224 @@
+/* Loading a case file: its `vary` lines, then one parse per variant. */
+#include "parse_int.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define MAX_VARIANTS 1024
+
+struct dims {
+	char *names[8];
+	char **values[8];
+	int nvalues[8];
+	int n;
+};
+
+static void dims_free(struct dims *d)
+{
+	for (int i = 0; i < d->n; i++) {
+		free(d->names[i]);
+		for (int k = 0; k < d->nvalues[i]; k++)
+			free(d->values[i][k]);
+		free(d->values[i]);
+	}
+}
+
+/* vary NAME = V1, V2, ... */
+static int parse_vary(struct parser *p, struct line_toks *lt, struct dims *d)
+{
+	const struct token *t = lt->t;
+	if (lt->n < 4 || t[1].kind != TOK_WORD || !tok_is(&t[2], "="))
+		return perr(p, t[0].col, "usage: vary NAME = VALUE, VALUE...");
+	if (d->n == 8)
+		return perr(p, t[0].col, "too many 'vary' lines (8 at most)");
+	if (strspn(t[1].text, "abcdefghijklmnopqrstuvwxyz0123456789_") != t[1].len || t[1].len >= CASE_NAME)
+		return perr(p, t[1].col, "bad variant name '%s' (lower-case letters, digits, '_')", t[1].text);
+	for (int i = 0; i < d->n; i++)
+		if (!strcmp(d->names[i], t[1].text))
+			return perr(p, t[1].col, "'%s' is varied twice", t[1].text);
+	int k = d->n;
+	d->names[k] = strdup(t[1].text);
+	d->values[k] = NULL;
+	d->nvalues[k] = 0;
+	d->n++;
+	for (int i = 3; i < lt->n; i += 2) {
+		const struct token *v = &t[i];
+		if (v->kind != TOK_WORD || v->len >= CASE_NAME || strpbrk(v->text, "[]=$"))
+			return perr(p, v->col, "bad value for '%s'", d->names[k]);
+		for (int j = 0; j < d->nvalues[k]; j++)
+			if (!strcmp(d->values[k][j], v->text))
+				return perr(p, v->col, "value '%s' given twice", v->text);
+		GROW(d->values[k], d->nvalues[k]);
+		d->values[k][d->nvalues[k]++] = strdup(v->text);
+		if (i + 1 < lt->n && !tok_is(&t[i + 1], ","))
+			return perr(p, t[i + 1].col, "expected ',' between values");
+		if (i + 1 == lt->n - 1)
+			return perr(p, t[i + 1].col, "a value must follow ','");
+	}
+	return 0;
+}
+
+static int scan_vary(struct parser *p, const char *text, struct dims *d)
+{
+	int rc = 0;
+	p->line = 0;
+	for (const char *s = text; *s && !rc;) {
+		size_t n = strcspn(s, "\n");
+		char *line = strndup(s, n), msg[CASE_ERRLEN];
+		s += n + (s[n] == '\n');
+		p->line++;
+		struct line_toks lt;
+		int col = 1;
+		if (lex_line(line, NULL, &lt, &col, msg, sizeof msg) < 0) {
+			rc = perr(p, col, "%s", msg);
+		} else {
+			if (lt.n && tok_is(&lt.t[0], "vary"))
+				rc = parse_vary(p, &lt, d);
+			lex_free(&lt);
+		}
+		free(line);
+	}
+	return rc;
+}
+
+void case_id_from_path(const char *path, char *buf, size_t len)
+{
+	const char *s = path, *hit;
+	while ((hit = strstr(s, "cases/")))
+		s = hit + 6;
+	if (s == path) {
+		const char *slash = strrchr(path, '/');
+		s = slash ? slash + 1 : path;
+	}
+	size_t n = strlen(s);
+	if (n > 5 && !strcmp(s + n - 5, ".case"))
+		n -= 5;
+	snprintf(buf, len, "%.*s", (int)n, s);
+}
+
+void scenario_free(struct scenario *sc)
+{
+	if (!sc)
+		return;
+	free(sc->file);
+	free(sc->id);
+	free(sc->title);
+	for (int i = 0; i < sc->nrefs; i++)
+		free(sc->refs[i]);
+	free(sc->refs);
+	for (int i = 0; i < sc->nvariants; i++) {
+		free(sc->variant_names[i]);
+		free(sc->variant_values[i]);
+	}
+	free(sc->variant_names);
+	free(sc->variant_values);
+	free(sc->source);
+	free(sc->links);
+	free(sc->sets);
+	free(sc->addrs);
+	free(sc->routes);
+	free(sc->sysctls);
+	for (int i = 0; i < sc->nreqs; i++)
+		cond_free(sc->reqs[i].cond);
+	free(sc->reqs);
+	for (int i = 0; i < sc->nsteps; i++)
+		step_free(&sc->steps[i]);
+	free(sc->steps);
+	free(sc->vars);
+	for (int i = 0; sc->strings && sc->strings[i]; i++)
+		free(sc->strings[i]);
+	free(sc->strings);
+	free(sc);
+}
+
+void case_file_free(struct case_file *cf)
+{
+	for (int i = 0; i < cf->n; i++)
+		scenario_free(cf->sc[i]);
+	free(cf->sc);
+	cf->sc = NULL;
+	cf->n = 0;
+}
+
+/* One variant: the values picked by combination number k. */
+static struct scenario *parse_variant(struct parser *p, const char *path, const char *text,
+				      const char *id_base, struct dims *d, int k)
+{
+	struct scenario *sc = calloc(1, sizeof *sc);
+	sc->file = strdup(path);
+	sc->source = strdup(text);
+	sc->nvariants = d->n;
+	sc->variant_names = calloc((size_t)d->n + 1, sizeof(char *));
+	sc->variant_values = calloc((size_t)d->n + 1, sizeof(char *));
+	char id[1024];
+	int len = snprintf(id, sizeof id, "%s", id_base);
+	for (int i = d->n - 1, rest = k; i >= 0; i--) {
+		sc->variant_names[i] = strdup(d->names[i]);
+		sc->variant_values[i] = strdup(d->values[i][rest % d->nvalues[i]]);
+		rest /= d->nvalues[i];
+	}
+	for (int i = 0; i < d->n; i++)
+		len += snprintf(id + len, sizeof id - (size_t)len, "%s%s=%s", i ? "," : "[",
+				d->names[i], sc->variant_values[i]);
+	if (d->n)
+		snprintf(id + len, sizeof id - (size_t)len, "]");
+	sc->id = strdup(id);
+	*p = (struct parser){ .file = path, .sc = sc, .err = p->err, .host = -1,
+			      .sub = { sc->variant_names, sc->variant_values, d->n } };
+	int rc = parse_text(p, text, 0);
+	sc->steps = p->frames[0].items;
+	sc->nsteps = p->frames[0].n;
+	for (int i = 1; rc < 0 && i <= p->depth; i++) {
+		struct frame *f = &p->frames[i];
+		for (int j = 0; j < f->n; j++)
+			step_free(&f->items[j]);
+		free(f->items);
+		step_free(&f->hdr);
+	}
+	sc->strings = p->files;
+	if (rc < 0) {
+		scenario_free(sc);
+		return NULL;
+	}
+	return sc;
+}
+
+int case_load(const char *path, const char *id_base, struct case_file *out, char *err)
+{
+	*out = (struct case_file){ 0 };
+	struct parser p = { .file = path, .err = err, .host = -1 };
+	char *text = read_file(path);
+	if (!text) {
+		snprintf(err, CASE_ERRLEN, "%s:1:1: cannot read: %s", path, strerror(errno));
+		return -1;
+	}
+	char idbuf[512];
+	if (!id_base) {
+		case_id_from_path(path, idbuf, sizeof idbuf);
+		id_base = idbuf;
+	}
+	struct dims d = { 0 };
+	int rc = scan_vary(&p, text, &d), total = 1;
+	for (int i = 0; i < d.n; i++)
+		total *= d.nvalues[i];
+	if (rc == 0 && total > MAX_VARIANTS) {
+		snprintf(err, CASE_ERRLEN, "%s:1:1: %d variants (at most %d)", path, total, MAX_VARIANTS);
+		rc = -1;
+	}
+	for (int k = 0; rc == 0 && k < total; k++) {
+		struct scenario *sc = parse_variant(&p, path, text, id_base, &d, k);
+		if (!sc) {
+			rc = -1;
+			break;
+		}
+		GROW(out->sc, out->n);
+		out->sc[out->n++] = sc;
+	}
+	dims_free(&d);
+	free(text);
+	if (rc < 0)
+		case_file_free(out);
+	return rc;
+}

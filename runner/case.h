@@ -1,0 +1,171 @@
+/* case: a scenario file, parsed and expanded for one variant.
+ *
+ * Data flow: case_load() reads a file and its `vary` lines; each variant is
+ * parsed on its own (variant values substituted where `$name` stands) into a
+ * struct scenario: a topology, requirements and a tree of steps, every piece
+ * of it carrying the line and column it came from. Runtime values (sockets,
+ * captured ports, loop counters) live in numbered variable slots.
+ */
+#ifndef NETREPRO_CASE_H
+#define NETREPRO_CASE_H
+
+#include <netinet/in.h>
+#include <stddef.h>
+#include <sys/socket.h>
+
+#define CASE_ERRLEN 512
+#define CASE_MAX_ARGS 8
+#define CASE_MAX_ALTS 8
+#define CASE_NAME 64
+
+/* "6.1.31" as numbers; missing parts are 0. */
+struct kver { int v[3]; };
+int kver_parse(const char *s, struct kver *out);  /* 0, or -1 */
+int kver_cmp(const struct kver *a, const struct kver *b);
+
+/* Where something came from, for FILE:LINE:COL messages. */
+struct srcpos { const char *file; int line, col; };
+
+enum cond_subject { SUBJ_KERNEL, SUBJ_PLATFORM, SUBJ_PRIVILEGE, SUBJ_VARIANT };
+enum cond_op { OP_EQ, OP_NE, OP_LT, OP_LE, OP_GT, OP_GE };
+
+/* A guard: comparisons joined by `and` (binds tighter) and `or`. */
+struct cond {
+	enum { COND_CMP, COND_AND, COND_OR } kind;
+	struct cond *l, *r;
+	enum cond_subject subj;
+	enum cond_op op;
+	int variant;                /* index into scenario variant, SUBJ_VARIANT */
+	char value[CASE_NAME];
+	struct kver kv;             /* SUBJ_KERNEL */
+};
+
+/* What a condition is evaluated against. */
+struct cond_ctx {
+	struct kver kernel;
+	const char *platform;       /* "linux", "wsl1", "wsl2" */
+	const char *privilege;      /* "root", "rootless" */
+	const char *const *variant_values;
+};
+int cond_eval(const struct cond *c, const struct cond_ctx *ctx);
+
+/* An address with a port: the port may be a variable resolved at run time. */
+struct sockaddr_tmpl {
+	struct sockaddr_storage ss; /* family and address, port when fixed */
+	socklen_t len;
+	int port_var;               /* variable slot, or -1 */
+};
+
+enum arg_kind { ARG_INT, ARG_VAR, ARG_SOCK, ARG_ADDR, ARG_IP, ARG_STR, ARG_NAME };
+struct arg {
+	enum arg_kind kind;
+	long i;                     /* ARG_INT; ARG_NAME: the table value */
+	int var;                    /* ARG_VAR, ARG_SOCK: slot */
+	struct sockaddr_tmpl addr;  /* ARG_ADDR, ARG_IP (port 0) */
+	char *str;                  /* ARG_STR (owned), ARG_NAME: the name */
+	size_t len;                 /* ARG_STR */
+	struct srcpos pos;
+};
+
+enum expect_kind {
+	EXP_NONE,    /* record only */
+	EXP_OK,      /* any success */
+	EXP_INT,     /* value equals */
+	EXP_VAR,     /* value equals a variable */
+	EXP_ERRNO,   /* fails with errno */
+	EXP_STR,     /* data received equals */
+	EXP_STATE,   /* a TCP state; 0 means no such socket (NONE) */
+	EXP_TIMEOUT, /* the call did not complete within the step bound */
+};
+struct expect {
+	enum expect_kind kind;
+	long i;                     /* INT, ERRNO (errno), STATE (state) */
+	int var;
+	char *str;                  /* STR, owned */
+	size_t len;
+	char text[CASE_NAME];       /* as written, for the record */
+};
+struct expect_alt {
+	struct cond *guard;         /* NULL: always */
+	struct expect e;
+};
+
+struct call_def;
+
+enum step_kind { STEP_CALL, STEP_REPEAT, STEP_UNTIL, STEP_FOR, STEP_CHECK, STEP_SLEEP };
+struct step {
+	enum step_kind kind;
+	struct srcpos pos;
+	char *text;                 /* the source line, trimmed: what the record calls `call` */
+	int host;                   /* index into scenario hosts */
+	const struct call_def *call;
+	struct arg args[CASE_MAX_ARGS];
+	int nargs;
+	int capture;                /* slot written with the result, or -1 */
+	struct expect_alt alts[CASE_MAX_ALTS];
+	int nalts;
+	/* loops */
+	long count, from, to, max;  /* REPEAT count; FOR from..to; UNTIL max */
+	int loopvar;                /* FOR: slot of the counter; UNTIL: count slot or -1 */
+	struct step *body;
+	int nbody;
+};
+
+enum var_kind { VAR_SOCK, VAR_INT };
+struct var { char name[CASE_NAME]; enum var_kind kind; };
+
+struct topo_link { int a, b; char ifa[16], ifb[16]; struct srcpos pos; };
+enum topo_set_kind { SET_UP, SET_DOWN, SET_MULTICAST_ON, SET_MULTICAST_OFF, SET_MTU };
+struct topo_set { int host; char ifname[16]; enum topo_set_kind kind; unsigned mtu; struct srcpos pos; };
+struct topo_addr { int host; char ifname[16]; char cidr[64]; int dad; struct srcpos pos; };
+struct topo_route { int host; char dst[64], via[64], dev[16]; struct srcpos pos; };
+struct topo_sysctl { int host; char name[128], value[128]; struct srcpos pos; };
+
+struct requirement {
+	enum { REQ_KERNEL, REQ_ROOT, REQ_IPV6, REQ_SYSCTL } kind;
+	struct cond *cond;          /* REQ_KERNEL */
+	char name[128];             /* REQ_SYSCTL: a file that must exist */
+	char text[CASE_NAME * 2];   /* as written, for the SKIP reason */
+	struct srcpos pos;
+};
+
+#define GROW(arr, n) ((arr) = case_grow((arr), (n), sizeof *(arr)))
+void *case_grow(void *arr, int n, size_t size);
+
+struct scenario {
+	char *file;                 /* path as given */
+	char *id;                   /* "seed/realm-dualstack[v6only=0]" */
+	char *title;
+	char **refs; int nrefs;
+	char **variant_names, **variant_values; int nvariants;
+	char *source;               /* whole file text, for reports */
+	char hosts[16][CASE_NAME]; int nhosts;
+	struct topo_link *links; int nlinks;
+	struct topo_set *sets; int nsets;
+	struct topo_addr *addrs; int naddrs;
+	struct topo_route *routes; int nroutes;
+	struct topo_sysctl *sysctls; int nsysctls;
+	struct requirement *reqs; int nreqs;
+	struct step *steps; int nsteps;
+	struct var *vars; int nvars;
+	char **strings;             /* fixture paths read, NULL-terminated */
+};
+
+/* A file's variants, expanded: one scenario per combination of `vary`
+ * values, in the order written. */
+struct case_file {
+	struct scenario **sc;
+	int n;
+};
+
+/* Parse path. id_base is the case id without the variant ("seed/realm");
+ * NULL derives it from the path (the part after "cases/", no ".case").
+ * On error returns -1 with "FILE:LINE:COL: message" in err. */
+int case_load(const char *path, const char *id_base, struct case_file *out, char *err);
+void case_file_free(struct case_file *cf);
+void scenario_free(struct scenario *sc);
+
+/* The id a path gets: the part after the last "cases/" without ".case". */
+void case_id_from_path(const char *path, char *buf, size_t len);
+
+#endif

@@ -1,0 +1,74 @@
+/* Conditions (`when`, `require kernel`) and kernel version arithmetic. */
+#include "case.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+int kver_parse(const char *s, struct kver *out)
+{
+	*out = (struct kver){ { 0, 0, 0 } };
+	for (int i = 0; i < 3; i++) {
+		char *end;
+		if (*s < '0' || *s > '9')
+			return i ? 0 : -1;
+		long v = strtol(s, &end, 10);
+		if (v > 100000)
+			return -1;
+		out->v[i] = (int)v;
+		s = end;
+		if (*s != '.')
+			return 0;
+		s++;
+	}
+	return 0;
+}
+
+int kver_cmp(const struct kver *a, const struct kver *b)
+{
+	for (int i = 0; i < 3; i++)
+		if (a->v[i] != b->v[i])
+			return a->v[i] < b->v[i] ? -1 : 1;
+	return 0;
+}
+
+static int op_holds(enum cond_op op, int cmp)
+{
+	switch (op) {
+	case OP_EQ: return cmp == 0;
+	case OP_NE: return cmp != 0;
+	case OP_LT: return cmp < 0;
+	case OP_LE: return cmp <= 0;
+	case OP_GT: return cmp > 0;
+	case OP_GE: return cmp >= 0;
+	}
+	return 0;
+}
+
+/* Variant values compare as numbers when both sides are numbers. */
+static int value_cmp(const char *a, const char *b)
+{
+	char *ea, *eb;
+	long x = strtol(a, &ea, 10), y = strtol(b, &eb, 10);
+	if (*a && *b && !*ea && !*eb)
+		return x < y ? -1 : x > y;
+	return strcmp(a, b);
+}
+
+int cond_eval(const struct cond *c, const struct cond_ctx *ctx)
+{
+	if (!c)
+		return 1;
+	switch (c->kind) {
+	case COND_AND: return cond_eval(c->l, ctx) && cond_eval(c->r, ctx);
+	case COND_OR: return cond_eval(c->l, ctx) || cond_eval(c->r, ctx);
+	case COND_CMP: break;
+	}
+	int cmp = 0;
+	switch (c->subj) {
+	case SUBJ_KERNEL: cmp = kver_cmp(&ctx->kernel, &c->kv); break;
+	case SUBJ_PLATFORM: cmp = strcmp(ctx->platform, c->value); break;
+	case SUBJ_PRIVILEGE: cmp = strcmp(ctx->privilege, c->value); break;
+	case SUBJ_VARIANT: cmp = value_cmp(ctx->variant_values[c->variant], c->value); break;
+	}
+	return op_holds(c->op, cmp);
+}

@@ -1,0 +1,41 @@
+/* Expectations: which alternative applies, and whether an outcome meets it. */
+#include "exec.h"
+
+#include <stdio.h>
+#include <string.h>
+
+const struct expect *expect_pick(const struct step *st, const struct cond_ctx *ctx)
+{
+	for (int i = 0; i < st->nalts; i++)
+		if (cond_eval(st->alts[i].guard, ctx))
+			return &st->alts[i].e;
+	return NULL;
+}
+
+int expect_match(const struct expect *e, const struct outcome *o, const long *vars)
+{
+	int ok = !o->timed_out && o->ret != -1;
+	switch (e->kind) {
+	case EXP_NONE: return 1;
+	case EXP_OK: return ok;
+	case EXP_INT: return ok && o->ret == e->i;
+	case EXP_VAR: return ok && o->ret == vars[e->var];
+	case EXP_ERRNO: return !o->timed_out && o->ret == -1 && o->err == e->i;
+	case EXP_STR: return ok && o->len == e->len && !memcmp(o->data, e->str, e->len);
+	case EXP_STATE: return ok && o->ret == e->i;
+	case EXP_TIMEOUT: return o->timed_out;
+	}
+	return 0;
+}
+
+void outcome_text(const struct outcome *o, enum call_value v, char *buf, size_t len)
+{
+	if (o->timed_out)
+		snprintf(buf, len, "TIMEOUT");
+	else if (o->ret == -1)
+		snprintf(buf, len, "%s", errno_name(o->err));
+	else if (v == VAL_STATE)
+		snprintf(buf, len, "%s", table_name(tbl_tcp_state, o->ret));
+	else
+		snprintf(buf, len, "%ld", o->ret);
+}

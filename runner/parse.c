@@ -1,0 +1,446 @@
+/* The case file parser: files, `vary` expansion, header and topology lines,
+ * and the block structure. Steps are parse_step.c's. */
+#include "parse_int.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <libgen.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+
+int perr(struct parser *p, int col, const char *fmt, ...)
+{
+	int n = snprintf(p->err, CASE_ERRLEN, "%s:%d:%d: ", p->file, p->line, col);
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(p->err + n, CASE_ERRLEN - (size_t)n, fmt, ap);
+	va_end(ap);
+	return -1;
+}
+
+void *case_grow(void *arr, int n, size_t size)
+{
+	void *bigger = realloc(arr, (size_t)(n + 1) * size);
+	if (!bigger)
+		abort();    /* a case file never needs more than a few kB */
+	memset((char *)bigger + (size_t)n * size, 0, size);
+	return bigger;
+}
+
+char *read_file(const char *path)
+{
+	FILE *f = fopen(path, "r");
+	if (!f)
+		return NULL;
+	size_t cap = 4096, len = 0;
+	char *buf = malloc(cap);
+	size_t got;
+	while (buf && (got = fread(buf + len, 1, cap - len - 1, f)) > 0) {
+		len += got;
+		if (len + 1 == cap) {
+			char *bigger = realloc(buf, cap *= 2);
+			if (!bigger)
+				free(buf);
+			buf = bigger;
+		}
+	}
+	fclose(f);
+	if (buf)
+		buf[len] = '\0';
+	return buf;
+}
+
+int host_find(const struct scenario *sc, const char *name)
+{
+	for (int i = 0; i < sc->nhosts; i++)
+		if (!strcmp(sc->hosts[i], name))
+			return i;
+	return -1;
+}
+
+static int want_host(struct parser *p, const struct token *t)
+{
+	int h = t->kind == TOK_WORD ? host_find(p->sc, t->text) : -1;
+	if (h < 0)
+		return perr(p, t->col, "unknown host '%s' (declare it with 'host' or a 'use'd fixture)",
+			    t->text ? t->text : "");
+	return h;
+}
+
+/* "a:eth0" → host index and interface name. */
+static int want_hostif(struct parser *p, const struct token *t, char ifname[16])
+{
+	const char *colon = t->kind == TOK_WORD ? strchr(t->text, ':') : NULL;
+	if (!colon || !colon[1] || strlen(colon + 1) > 15)
+		return perr(p, t->col, "expected HOST:INTERFACE, got '%s'", t->text ? t->text : "");
+	char host[CASE_NAME];
+	snprintf(host, sizeof host, "%.*s", (int)(colon - t->text), t->text);
+	int h = host_find(p->sc, host);
+	if (h < 0)
+		return perr(p, t->col, "unknown host '%s'", host);
+	strcpy(ifname, colon + 1);
+	return h;
+}
+
+static int valid_cidr(const char *s)
+{
+	char ip[64];
+	const char *slash = strchr(s, '/');
+	if (!slash || slash - s >= (long)sizeof ip)
+		return 0;
+	snprintf(ip, sizeof ip, "%.*s", (int)(slash - s), s);
+	unsigned char buf[16];
+	int v6 = strchr(ip, ':') != NULL;
+	long len;
+	return inet_pton(v6 ? AF_INET6 : AF_INET, ip, buf) == 1 &&
+	       !parse_long(slash + 1, 0, v6 ? 128 : 32, &len);
+}
+
+static int valid_ip(const char *s)
+{
+	unsigned char buf[16];
+	return inet_pton(strchr(s, ':') ? AF_INET6 : AF_INET, s, buf) == 1;
+}
+
+static struct srcpos here(struct parser *p, const struct token *t)
+{
+	return (struct srcpos){ p->file, p->line, t->col };
+}
+
+static int stmt_host(struct parser *p, struct line_toks *lt)
+{
+	if (lt->n < 2)
+		return perr(p, lt->t[0].col, "'host' needs a name");
+	for (int i = 1; i < lt->n; i++) {
+		const struct token *t = &lt->t[i];
+		if (t->kind != TOK_WORD || strspn(t->text, "abcdefghijklmnopqrstuvwxyz0123456789_-") != t->len ||
+		    t->len >= CASE_NAME)
+			return perr(p, t->col, "bad host name '%s' (lower-case letters, digits, '_', '-')",
+				    t->text ? t->text : "");
+		if (host_find(p->sc, t->text) >= 0)
+			return perr(p, t->col, "host '%s' declared twice", t->text);
+		if (p->sc->nhosts == 16)
+			return perr(p, t->col, "too many hosts (16 at most)");
+		strcpy(p->sc->hosts[p->sc->nhosts++], t->text);
+	}
+	return 0;
+}
+
+static int stmt_link(struct parser *p, struct line_toks *lt)
+{
+	if (lt->n != 3)
+		return perr(p, lt->t[0].col, "usage: link HOST:IF HOST:IF");
+	struct topo_link l = { .pos = here(p, &lt->t[0]) };
+	if ((l.a = want_hostif(p, &lt->t[1], l.ifa)) < 0 || (l.b = want_hostif(p, &lt->t[2], l.ifb)) < 0)
+		return -1;
+	if (l.a == l.b && !strcmp(l.ifa, l.ifb))
+		return perr(p, lt->t[2].col, "a link needs two different ends");
+	GROW(p->sc->links, p->sc->nlinks);
+	p->sc->links[p->sc->nlinks++] = l;
+	return 0;
+}
+
+static int stmt_addr(struct parser *p, struct line_toks *lt)
+{
+	if (lt->n < 3)
+		return perr(p, lt->t[0].col, "usage: addr HOST:IF ADDRESS/PREFIX... [dad]");
+	char ifname[16];
+	int h = want_hostif(p, &lt->t[1], ifname);
+	if (h < 0)
+		return -1;
+	int dad = tok_is(&lt->t[lt->n - 1], "dad");
+	for (int i = 2; i < lt->n - dad; i++) {
+		const struct token *t = &lt->t[i];
+		if (t->kind != TOK_WORD || t->len >= 64 || !valid_cidr(t->text))
+			return perr(p, t->col, "bad address '%s' (want ADDRESS/PREFIX)", t->text ? t->text : "");
+		GROW(p->sc->addrs, p->sc->naddrs);
+		struct topo_addr *a = &p->sc->addrs[p->sc->naddrs++];
+		*a = (struct topo_addr){ .host = h, .dad = dad, .pos = here(p, t) };
+		strcpy(a->ifname, ifname);
+		strcpy(a->cidr, t->text);
+	}
+	return 0;
+}
+
+static int stmt_route(struct parser *p, struct line_toks *lt)
+{
+	if (lt->n < 5 || (lt->n - 3) % 2)
+		return perr(p, lt->t[0].col, "usage: route HOST default|PREFIX [via GATEWAY] [dev IF]");
+	struct topo_route r = { .pos = here(p, &lt->t[0]) };
+	if ((r.host = want_host(p, &lt->t[1])) < 0)
+		return -1;
+	const struct token *d = &lt->t[2];
+	if (d->kind != TOK_WORD || d->len >= 64 ||
+	    (strcmp(d->text, "default") && strcmp(d->text, "default6") && !valid_cidr(d->text)))
+		return perr(p, d->col, "bad route destination '%s' (default, default6 or PREFIX)",
+			    d->text ? d->text : "");
+	strcpy(r.dst, d->text);
+	for (int i = 3; i < lt->n; i += 2) {
+		const struct token *k = &lt->t[i], *v = &lt->t[i + 1];
+		if (v->kind != TOK_WORD || v->len >= 64)
+			return perr(p, v->col, "bad value after '%s'", k->text ? k->text : "");
+		if (tok_is(k, "via") && valid_ip(v->text))
+			strcpy(r.via, v->text);
+		else if (tok_is(k, "via"))
+			return perr(p, v->col, "bad gateway address '%s'", v->text);
+		else if (tok_is(k, "dev") && v->len < 16)
+			strcpy(r.dev, v->text);
+		else
+			return perr(p, k->col, "unknown route option '%s' (via, dev)", k->text ? k->text : "");
+	}
+	GROW(p->sc->routes, p->sc->nroutes);
+	p->sc->routes[p->sc->nroutes++] = r;
+	return 0;
+}
+
+static int stmt_set(struct parser *p, struct line_toks *lt)
+{
+	char ifname[16];
+	if (lt->n < 3)
+		return perr(p, lt->t[0].col, "usage: set HOST:IF up|down|multicast on|off|mtu N...");
+	int h = want_hostif(p, &lt->t[1], ifname);
+	if (h < 0)
+		return -1;
+	for (int i = 2; i < lt->n; i++) {
+		struct topo_set s = { .host = h, .pos = here(p, &lt->t[i]) };
+		strcpy(s.ifname, ifname);
+		const struct token *t = &lt->t[i], *v = &lt->t[i + 1];
+		long mtu;
+		if (tok_is(t, "up") || tok_is(t, "down")) {
+			s.kind = tok_is(t, "up") ? SET_UP : SET_DOWN;
+		} else if (tok_is(t, "multicast") && (tok_is(v, "on") || tok_is(v, "off"))) {
+			s.kind = tok_is(v, "on") ? SET_MULTICAST_ON : SET_MULTICAST_OFF;
+			i++;
+		} else if (tok_is(t, "mtu") && v->kind == TOK_WORD && !parse_long(v->text, 68, 65535, &mtu)) {
+			s.kind = SET_MTU;
+			s.mtu = (unsigned)mtu;
+			i++;
+		} else if (tok_is(t, "multicast") || tok_is(t, "mtu")) {
+			return perr(p, v->col, "bad value for '%s'", t->text);
+		} else {
+			return perr(p, t->col, "unknown link setting '%s' (up, down, multicast on|off, mtu N)",
+				    t->text ? t->text : "");
+		}
+		GROW(p->sc->sets, p->sc->nsets);
+		p->sc->sets[p->sc->nsets++] = s;
+	}
+	return 0;
+}
+
+static int stmt_sysctl(struct parser *p, struct line_toks *lt)
+{
+	if (lt->n < 5 || !tok_is(&lt->t[3], "="))
+		return perr(p, lt->t[0].col, "usage: sysctl HOST net.NAME = VALUE");
+	struct topo_sysctl s = { .pos = here(p, &lt->t[2]) };
+	if ((s.host = want_host(p, &lt->t[1])) < 0)
+		return -1;
+	const struct token *n = &lt->t[2];
+	if (n->kind != TOK_WORD || strncmp(n->text, "net.", 4) || n->len >= sizeof s.name ||
+	    strstr(n->text, ".."))
+		return perr(p, n->col, "bad sysctl '%s' (only net.* can be set in a host)", n->text ? n->text : "");
+	strcpy(s.name, n->text);
+	char *value = tokens_text(lt->t, 4, lt->n);
+	if (strlen(value) >= sizeof s.value) {
+		free(value);
+		return perr(p, lt->t[4].col, "sysctl value too long");
+	}
+	strcpy(s.value, value);
+	free(value);
+	GROW(p->sc->sysctls, p->sc->nsysctls);
+	p->sc->sysctls[p->sc->nsysctls++] = s;
+	return 0;
+}
+
+static int stmt_require(struct parser *p, struct line_toks *lt)
+{
+	if (lt->n < 2)
+		return perr(p, lt->t[0].col, "usage: require root | ipv6 | sysctl NAME | kernel OP VERSION");
+	struct requirement r = { .pos = here(p, &lt->t[1]) };
+	char *text = tokens_text(lt->t, 1, lt->n);
+	snprintf(r.text, sizeof r.text, "%s", text);
+	free(text);
+	const struct token *t = &lt->t[1];
+	if (tok_is(t, "root") && lt->n == 2) {
+		r.kind = REQ_ROOT;
+	} else if (tok_is(t, "ipv6") && lt->n == 2) {
+		r.kind = REQ_IPV6;
+	} else if (tok_is(t, "sysctl") && lt->n == 3 && lt->t[2].kind == TOK_WORD &&
+		   !strncmp(lt->t[2].text, "net.", 4) && lt->t[2].len < sizeof r.name) {
+		r.kind = REQ_SYSCTL;
+		strcpy(r.name, lt->t[2].text);
+	} else if (tok_is(t, "kernel")) {
+		int i = 1;
+		r.kind = REQ_KERNEL;
+		if (parse_cond(p, lt->t, &i, lt->n, &r.cond) < 0)
+			return -1;
+		if (i != lt->n) {
+			cond_free(r.cond);
+			return perr(p, lt->t[i].col, "unexpected '%s' after the condition", lt->t[i].text);
+		}
+	} else {
+		return perr(p, t->col, "unknown requirement '%s' (root, ipv6, sysctl NAME, kernel OP VERSION)",
+			    t->text ? t->text : "");
+	}
+	GROW(p->sc->reqs, p->sc->nreqs);
+	p->sc->reqs[p->sc->nreqs++] = r;
+	return 0;
+}
+
+static int stmt_text(struct parser *p, struct line_toks *lt, int is_title)
+{
+	const struct token *t = &lt->t[1];
+	if (lt->n != 2 || (is_title && t->kind != TOK_STR))
+		return perr(p, lt->t[0].col, is_title ? "usage: title \"TEXT\"" : "usage: ref URL-OR-\"TEXT\"");
+	if (is_title) {
+		if (p->sc->title)
+			return perr(p, lt->t[0].col, "a second title");
+		p->sc->title = strdup(t->text);
+	} else {
+		GROW(p->sc->refs, p->sc->nrefs);
+		p->sc->refs[p->sc->nrefs++] = strdup(t->text);
+	}
+	return 0;
+}
+
+
+/* A fixture path is looked up from the including file's folder upwards, so
+ * that "fixtures/pair.net" works from any depth under the project. */
+static char *find_fixture(const char *from, const char *name)
+{
+	if (name[0] == '/')
+		return access(name, R_OK) ? NULL : strdup(name);
+	char *dir = strdup(from), path[4096];
+	for (;;) {
+		char *d = dirname(dir);
+		snprintf(path, sizeof path, "%s/%s", d, name);
+		if (!access(path, R_OK)) {
+			free(dir);
+			return strdup(path);
+		}
+		if (!strcmp(d, "/") || !strcmp(d, ".")) {
+			if (!strcmp(d, ".") && !access(name, R_OK)) {
+				free(dir);
+				return strdup(name);
+			}
+			break;
+		}
+		char *up = strdup(d);
+		free(dir);
+		dir = up;
+	}
+	free(dir);
+	return NULL;
+}
+
+static int stmt_use(struct parser *p, struct line_toks *lt)
+{
+	const struct token *t = &lt->t[1];
+	if (lt->n != 2 || (t->kind != TOK_WORD && t->kind != TOK_STR))
+		return perr(p, lt->t[0].col, "usage: use FIXTURE-FILE");
+	if (p->use_depth >= 8)
+		return perr(p, t->col, "'use' nested too deeply (a loop of fixtures?)");
+	char *path = find_fixture(p->file, t->text);
+	if (!path)
+		return perr(p, t->col, "cannot find fixture '%s' (looked from %s upwards)", t->text, p->file);
+	char *text = read_file(path);
+	if (!text) {
+		int e = errno;
+		free(path);
+		return perr(p, t->col, "cannot read fixture '%s': %s", t->text, strerror(e));
+	}
+	int n = 0;
+	while (p->files && p->files[n])
+		n++;
+	p->files = case_grow(p->files, n + 1, sizeof *p->files);
+	p->files[n] = path;
+	struct parser sub = *p;
+	sub.file = path;
+	sub.use_depth++;
+	int rc = parse_text(&sub, text, 1);
+	free(text);
+	p->files = sub.files;
+	return rc;
+}
+
+static int stmt_on(struct parser *p, struct line_toks *lt)
+{
+	if (lt->n != 2)
+		return perr(p, lt->t[0].col, "usage: on HOST");
+	if (p->depth)
+		return perr(p, lt->t[0].col, "'on' inside a block: close the block with 'end' first");
+	int h = want_host(p, &lt->t[1]);
+	if (h < 0)
+		return -1;
+	p->host = h;
+	return 0;
+}
+
+static const struct {
+	const char *word;
+	int (*fn)(struct parser *, struct line_toks *);
+	int in_fixture;
+} statements[] = {
+	{ "host", stmt_host, 1 }, { "link", stmt_link, 1 }, { "addr", stmt_addr, 1 },
+	{ "route", stmt_route, 1 }, { "set", stmt_set, 1 }, { "sysctl", stmt_sysctl, 1 },
+	{ "require", stmt_require, 1 }, { "use", stmt_use, 1 }, { "on", stmt_on, 0 },
+};
+
+static int parse_line(struct parser *p, struct line_toks *lt, int fixture)
+{
+	const struct token *t = &lt->t[0];
+	if (tok_is(t, "title") || tok_is(t, "ref")) {
+		if (fixture)
+			return perr(p, t->col, "'%s' belongs in a case, not a fixture", t->text);
+		return stmt_text(p, lt, tok_is(t, "title"));
+	}
+	if (tok_is(t, "vary"))
+		return fixture ? perr(p, t->col, "'vary' belongs in a case, not a fixture") : 0;
+	for (size_t i = 0; i < sizeof statements / sizeof *statements; i++) {
+		if (!tok_is(t, statements[i].word))
+			continue;
+		if (fixture && !statements[i].in_fixture)
+			return perr(p, t->col, "'%s' belongs in a case, not a fixture", t->text);
+		if (p->depth && statements[i].in_fixture)
+			return perr(p, t->col, "'%s' inside a block", t->text);
+		return statements[i].fn(p, lt);
+	}
+	if (fixture)
+		return perr(p, t->col, "unknown topology statement '%s'", t->text ? t->text : "\"...\"");
+	return parse_step_line(p, lt);
+}
+
+int parse_text(struct parser *p, const char *text, int fixture)
+{
+	int rc = 0, saved_line = p->line;
+	p->line = 0;
+	for (const char *s = text; *s && !rc;) {
+		size_t n = strcspn(s, "\n");
+		char *line = strndup(s, n);
+		s += n + (s[n] == '\n');
+		p->line++;
+		struct line_toks lt;
+		int col = 1;
+		char msg[CASE_ERRLEN];
+		if (lex_line(line, &p->sub, &lt, &col, msg, sizeof msg) < 0) {
+			rc = perr(p, col, "%s", msg);
+		} else {
+			if (lt.n)
+				rc = parse_line(p, &lt, fixture);
+			lex_free(&lt);
+		}
+		free(line);
+	}
+	if (!rc && !fixture && p->depth) {
+		struct step *open = &p->frames[p->depth].hdr;
+		p->line = open->pos.line;
+		rc = perr(p, open->pos.col, "'%s' block has no matching 'end'",
+			  open->kind == STEP_FOR ? "for" : "repeat");
+	}
+	if (rc == 0)
+		p->line = saved_line;
+	return rc;
+}

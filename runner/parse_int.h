@@ -1,0 +1,48 @@
+/* Private to the parser: the state shared by parse.c (files, topology,
+ * blocks) and parse_step.c (steps, arguments, expectations, conditions). */
+#ifndef NETREPRO_PARSE_INT_H
+#define NETREPRO_PARSE_INT_H
+
+#include "case.h"
+#include "lex.h"
+
+#define MAX_DEPTH 8
+
+struct frame {
+	struct step hdr;        /* the loop being filled */
+	struct step *items;
+	int n;
+};
+
+struct parser {
+	const char *file;       /* the file being read now (case or fixture) */
+	int line;
+	struct scenario *sc;
+	struct subst sub;
+	char *err;              /* CASE_ERRLEN */
+	struct frame frames[MAX_DEPTH + 1];
+	int depth;              /* frames[0] is the top level */
+	int host;               /* of the current `on` section, -1 before one */
+	int use_depth;
+	char **files;           /* every file name read, owned, freed with sc */
+};
+
+/* Report "FILE:LINE:COL: message" and return -1. */
+int perr(struct parser *p, int col, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+int parse_text(struct parser *p, const char *text, int fixture);
+char *read_file(const char *path);
+int parse_step_line(struct parser *p, struct line_toks *lt);
+int parse_cond(struct parser *p, const struct token *t, int *i, int end, struct cond **out);
+int parse_alts(struct parser *p, const struct token *t, int i, int n,
+	       const struct call_def *call, struct step *st);
+int parse_long(const char *s, long lo, long hi, long *out);
+int var_find(const struct scenario *sc, const char *name);
+int var_define(struct parser *p, const char *name, enum var_kind kind, int col);
+int host_find(const struct scenario *sc, const char *name);
+void cond_free(struct cond *c);
+void step_free(struct step *st);
+char *tokens_text(const struct token *t, int from, int to);
+
+#endif

@@ -1,0 +1,29 @@
+/* scheduler: one forked worker per scenario, at most `jobs` at a time, each
+ * bounded by a timeout; results handed back in the order given. */
+#ifndef NETREPRO_SCHEDULER_H
+#define NETREPRO_SCHEDULER_H
+
+#include <jansson.h>
+
+#include "case.h"
+#include "worker.h"
+
+struct sched_opts {
+	int jobs;
+	double timeout_s;
+	int progress;           /* a progress line on stderr */
+	struct worker_opts worker;
+	/* Called once per scenario, in input order, with its case record
+	 * (the callee does not own it). */
+	void (*done)(void *arg, int index, json_t *rec);
+	void *arg;
+};
+
+/* The case record without results: id, file, title, refs, variant. */
+json_t *sched_case_base(const struct scenario *sc);
+
+/* Fills recs[i] (new references) for every scenario. Returns 0, or -1 if a
+ * worker could not be started at all. */
+int sched_run(struct scenario *const *sc, int n, const struct sched_opts *o, json_t **recs);
+
+#endif

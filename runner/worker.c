@@ -1,0 +1,160 @@
+/* One scenario in a worker process: namespaces, topology, requirements,
+ * steps. Everything it makes dies with it. */
+#include "worker.h"
+#include "exec.h"
+#include "netns.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <unistd.h>
+
+static void put_line(int fd, json_t *j)
+{
+	char *s = json_dumps(j, JSON_COMPACT);
+	json_decref(j);
+	if (!s)
+		return;
+	size_t len = strlen(s);
+	s[len] = '\n';
+	for (size_t off = 0; off <= len;) {
+		ssize_t n = write(fd, s + off, len + 1 - off);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
+		off += (size_t)n;
+	}
+	free(s);
+}
+
+static void emit_step(void *arg, json_t *step)
+{
+	put_line(*(int *)arg, json_pack("{s:o}", "step", step));
+}
+
+static int finish(int fd, const char *status, const char *reason, long suppressed)
+{
+	put_line(fd, json_pack("{s:{s:s, s:s?, s:I}}", "result", "status", status,
+			       "reason", reason, "suppressed", (json_int_t)suppressed));
+	return 0;
+}
+
+/* Requirements that can be judged before anything is built. */
+static const struct requirement *unmet_early(const struct scenario *sc, const struct cond_ctx *ctx)
+{
+	for (int i = 0; i < sc->nreqs; i++) {
+		const struct requirement *r = &sc->reqs[i];
+		if ((r->kind == REQ_ROOT && strcmp(ctx->privilege, "root")) ||
+		    (r->kind == REQ_KERNEL && !cond_eval(r->cond, ctx)))
+			return r;
+	}
+	return NULL;
+}
+
+/* Requirements read inside the first host: its sysctls, IPv6. */
+static const struct requirement *unmet_in_host(const struct scenario *sc, struct netns_host *h)
+{
+	char buf[256], err[NETNS_ERRLEN];
+	for (int i = 0; i < sc->nreqs; i++) {
+		const struct requirement *r = &sc->reqs[i];
+		const char *name = r->kind == REQ_IPV6 ? "net.ipv6.conf.all.disable_ipv6" : r->name;
+		if (r->kind != REQ_IPV6 && r->kind != REQ_SYSCTL)
+			continue;
+		int rc = netns_sysctl_get(h, name, buf, sizeof buf, err);
+		if (rc < 0 || (r->kind == REQ_IPV6 && !strcmp(buf, "1")))
+			return r;
+	}
+	return NULL;
+}
+
+#define TRY(call, what) do { if ((call) < 0) { snprintf(reason, len, "line %d: %s", (what)->pos.line, err); return -1; } } while (0)
+
+static int build(const struct scenario *sc, struct netns_host **h, char *reason, size_t len)
+{
+	char err[NETNS_ERRLEN];
+	for (int i = 0; i < sc->nlinks; i++) {
+		const struct topo_link *l = &sc->links[i];
+		TRY(netns_veth_add(h[l->a], l->ifa, h[l->b], l->ifb, err), l);
+		TRY(netns_link_set_up(h[l->a], l->ifa, 1, err), l);
+		TRY(netns_link_set_up(h[l->b], l->ifb, 1, err), l);
+	}
+	for (int i = 0; i < sc->nsysctls; i++) {
+		const struct topo_sysctl *s = &sc->sysctls[i];
+		TRY(netns_sysctl_set(h[s->host], s->name, s->value, err), s);
+	}
+	for (int i = 0; i < sc->nsets; i++) {
+		const struct topo_set *s = &sc->sets[i];
+		struct netns_host *x = h[s->host];
+		if (s->kind == SET_UP || s->kind == SET_DOWN)
+			TRY(netns_link_set_up(x, s->ifname, s->kind == SET_UP, err), s);
+		else if (s->kind == SET_MTU)
+			TRY(netns_link_set_mtu(x, s->ifname, s->mtu, err), s);
+		else
+			TRY(netns_link_set_multicast(x, s->ifname, s->kind == SET_MULTICAST_ON, err), s);
+	}
+	for (int i = 0; i < sc->naddrs; i++) {
+		const struct topo_addr *a = &sc->addrs[i];
+		TRY(netns_addr_add(h[a->host], a->ifname, a->cidr, a->dad, err), a);
+	}
+	for (int i = 0; i < sc->nroutes; i++) {
+		const struct topo_route *r = &sc->routes[i];
+		TRY(netns_route_add(h[r->host], r->dst, r->via[0] ? r->via : NULL,
+				    r->dev[0] ? r->dev : NULL, err), r);
+	}
+	return 0;
+}
+
+static int run_built(const struct scenario *sc, struct netns_host **hosts,
+		     const struct cond_ctx *ctx, const struct worker_opts *o, int fd)
+{
+	char reason[512] = "";
+	const struct requirement *unmet = unmet_in_host(sc, hosts[0]);
+	if (unmet) {
+		snprintf(reason, sizeof reason, "requires %s", unmet->text);
+		return finish(fd, "SKIP", reason, 0);
+	}
+	if (build(sc, hosts, reason, sizeof reason) < 0)
+		return finish(fd, "ERROR", reason, 0);
+	struct exec_env env = { .cond = *ctx, .step_timeout_ms = o->step_timeout_ms,
+				.record_cap = 1000, .emit = emit_step, .emit_arg = &fd };
+	long suppressed = 0;
+	int rc = exec_steps(sc, hosts, &env, &suppressed, reason, sizeof reason);
+	return finish(fd, rc < 0 ? "ERROR" : rc ? "FAIL" : "PASS", rc < 0 ? reason : NULL, suppressed);
+}
+
+int worker_main(const struct scenario *sc, const struct worker_opts *o, int fd)
+{
+	char err[NETNS_ERRLEN];
+	struct rlimit rl;
+	if (!getrlimit(RLIMIT_NOFILE, &rl)) {  /* exhaustion cases hold thousands */
+		rl.rlim_cur = rl.rlim_max;
+		setrlimit(RLIMIT_NOFILE, &rl);
+	}
+	int rootless = geteuid() != 0;
+	struct cond_ctx ctx = { .kernel = o->kernel, .platform = o->platform,
+				.privilege = rootless ? "rootless" : "root",
+				.variant_values = (const char *const *)sc->variant_values };
+	const struct requirement *unmet = unmet_early(sc, &ctx);
+	if (unmet) {
+		char reason[256];
+		snprintf(reason, sizeof reason, "requires %s", unmet->text);
+		return finish(fd, "SKIP", reason, 0);
+	}
+	if (netns_become_root(&rootless, err) < 0)
+		return finish(fd, "ERROR", err, 0);
+	if (!sc->nhosts)
+		return finish(fd, "ERROR", "the case declares no host", 0);
+	struct netns_host *hosts[16] = { 0 };
+	int rc = 0;
+	for (int i = 0; i < sc->nhosts && !rc; i++)
+		if (netns_host_new(sc->hosts[i], &hosts[i], err) < 0)
+			rc = finish(fd, "ERROR", err, 0) - 1;
+	if (!rc)
+		run_built(sc, hosts, &ctx, o, fd);
+	for (int i = 0; i < sc->nhosts; i++)
+		netns_host_free(hosts[i]);
+	return 0;
+}
