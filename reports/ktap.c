@@ -15,22 +15,22 @@ static const char *str(const json_t *o, const char *key)
 	return s ? s : "";
 }
 
+/* One line a step; a mismatch gets its expected and observed lines. */
 static void trace(FILE *f, const json_t *steps)
 {
 	size_t i;
 	json_t *s;
 	json_array_foreach(steps, i, s) {
-		const char *status = str(s, "status");
 		const char *iter = str(s, "iter"), *detail = str(s, "detail");
-		fprintf(f, "# %s line %lld on %s%s%s: %s\n", strcmp(status, "fail") ? "  " : "!!",
+		int fail = !strcmp(str(s, "status"), "fail");
+		fprintf(f, "# %s %lld %s%s%s: %s", fail ? "!!" : "  ",
 			(long long)json_integer_value(json_object_get(s, "line")), str(s, "host"),
-			*iter ? " at " : "", iter, str(s, "call"));
-		if (!strcmp(status, "fail"))
-			fprintf(f, "#      expected: %s\n#      observed: %s%s%s%s\n", str(s, "expected"),
-				str(s, "observed"), *detail ? " (" : "", detail, *detail ? ")" : "");
+			*iter ? " " : "", iter, str(s, "call"));
+		if (fail)
+			fprintf(f, "\n#      expected: %s\n#      observed: %s", str(s, "expected"), str(s, "observed"));
 		else
-			fprintf(f, "#      = %s%s%s%s\n", str(s, "observed"), *detail ? " (" : "", detail,
-				*detail ? ")" : "");
+			fprintf(f, " = %s", str(s, "observed"));
+		fprintf(f, "%s%s%s\n", *detail ? " (" : "", detail, *detail ? ")" : "");
 	}
 }
 

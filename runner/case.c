@@ -165,7 +165,7 @@ static struct scenario *parse_variant(struct parser *p, const char *path, const 
 	if (d->n)
 		snprintf(id + len, sizeof id - (size_t)len, "]");
 	sc->id = strdup(id);
-	*p = (struct parser){ .file = path, .sc = sc, .err = p->err, .host = -1,
+	*p = (struct parser){ .file = sc->file, .sc = sc, .err = p->err, .host = -1,
 			      .sub = { sc->variant_names, sc->variant_values, d->n } };
 	int rc = parse_text(p, text, 0);
 	sc->steps = p->frames[0].items;

@@ -389,6 +389,43 @@ static const struct {
 	{ "require", stmt_require, 1 }, { "use", stmt_use, 1 }, { "on", stmt_on, 0 },
 };
 
+static int only_variants(const struct cond *c)
+{
+	return !c || (c->kind == COND_CMP ? c->subj == SUBJ_VARIANT
+		      : only_variants(c->l) && only_variants(c->r));
+}
+
+/* A topology line may end in `when COND` over variants: it is then part of
+ * the topology of the variants where COND holds. *keep says whether it is. */
+static int topo_guard(struct parser *p, struct line_toks *lt, int *keep)
+{
+	int w = 0;
+	while (w < lt->n && !tok_is(&lt->t[w], "when"))
+		w++;
+	*keep = 1;
+	if (w == lt->n)
+		return 0;
+	struct cond *c;
+	int i = w + 1;
+	if (parse_cond(p, lt->t, &i, lt->n, &c) < 0)
+		return -1;
+	if (i != lt->n || !only_variants(c)) {
+		cond_free(c);
+		return perr(p, lt->t[i < lt->n ? i : w].col, i != lt->n ? "unexpected '%s' after the condition"
+			    : "a topology line's 'when' may only test 'vary' values%s", i != lt->n ? lt->t[i].text : "");
+	}
+	struct cond_ctx ctx = { .variant_values = (const char *const *)p->sc->variant_values };
+	*keep = cond_eval(c, &ctx);
+	cond_free(c);
+	for (int k = w; k < lt->n; k++) {
+		free(lt->t[k].text);
+		lt->t[k].text = NULL;
+	}
+	lt->t[w] = lt->t[lt->n];
+	lt->n = w;
+	return 0;
+}
+
 static int parse_line(struct parser *p, struct line_toks *lt, int fixture)
 {
 	const struct token *t = &lt->t[0];
@@ -406,7 +443,10 @@ static int parse_line(struct parser *p, struct line_toks *lt, int fixture)
 			return perr(p, t->col, "'%s' belongs in a case, not a fixture", t->text);
 		if (p->depth && statements[i].in_fixture)
 			return perr(p, t->col, "'%s' inside a block", t->text);
-		return statements[i].fn(p, lt);
+		int keep = 1;
+		if (statements[i].in_fixture && topo_guard(p, lt, &keep) < 0)
+			return -1;
+		return keep ? statements[i].fn(p, lt) : 0;
 	}
 	if (fixture)
 		return perr(p, t->col, "unknown topology statement '%s'", t->text ? t->text : "\"...\"");

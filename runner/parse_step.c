@@ -525,7 +525,7 @@ static int stmt_loop(struct parser *p, struct line_toks *lt, int capture_col, co
 	const struct token *t = lt->t;
 	int base = capture ? 2 : 0;
 	struct step st = { .pos = { p->file, p->line, t[base].col }, .host = p->host, .capture = -1, .loopvar = -1 };
-	st.text = tokens_text(t, base, lt->n);
+	st.text = tokens_text(t, 0, lt->n);
 	if (tok_is(&t[base], "repeat") && tok_is(&t[base + 1], "until")) {
 		st.kind = STEP_UNTIL;
 		st.max = 100000;
