@@ -43,7 +43,7 @@ $(B)/netrepro: $(B)/runner/main.o $(B)/libnetrepro.a
 
 $(B)/tests/%: tests/unit/%.c $(B)/libnetrepro.a
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) -iquote netns -iquote reports -iquote runner -o $@ $^ $(PKG_LIBS) -lcmocka
+	$(CC) $(CFLAGS) -iquote netns -iquote reports -iquote runner -o $@ $(filter %.c %.a,$^) $(PKG_LIBS) -lcmocka
 
 unit: check-deps $(UNIT_BIN)
 	@set -e; for t in $(UNIT_BIN); do echo "== $$t"; $$t; done

@@ -83,6 +83,8 @@ int netns_host_new(const char *name, struct netns_host **out, char *err)
 		return netns_fail(err, -ENOMEM, "host %s", name);
 	}
 	h->fd = -1;
+	h->next_index = 100;
+	netns_if_remember(h, "lo", 1);  /* LOOPBACK_IFINDEX in every namespace */
 	rc = host_init(h, err);
 	if (rc == 0)
 		rc = netns_link_set_up(h, "lo", 1, err);

@@ -17,7 +17,17 @@ struct netns_host {
 	 * the real one, and the extended-ack text, until a failure reads it. */
 	int kerr;
 	char kmsg[128];
+	/* Interfaces we made, with the index we gave them, so that changing a
+	 * link or adding an address needs no RTM_GETLINK round trip first.
+	 * Indexes start high: a new namespace may already hold fallback tunnel
+	 * devices (sit0, ip6tnl0) at the low ones. */
+	struct { char name[16]; int index; } ifs[32];
+	int nifs;
+	int next_index;
 };
+
+/* link.c: remember that ifname has index idx in h. */
+void netns_if_remember(struct netns_host *h, const char *ifname, int idx);
 
 /* error.c */
 #define NETNS_PRINTF(f, a) __attribute__((format(printf, f, a)))

@@ -25,10 +25,30 @@ static int link_get(struct netns_host *h, const char *ifname, struct rtnl_link *
 	return rtnl_link_get_kernel(h->sk, 0, ifname, out);
 }
 
+void netns_if_remember(struct netns_host *h, const char *ifname, int idx)
+{
+	if (h->nifs == (int)(sizeof h->ifs / sizeof *h->ifs))
+		return;
+	snprintf(h->ifs[h->nifs].name, sizeof h->ifs[0].name, "%s", ifname);
+	h->ifs[h->nifs++].index = idx;
+}
+
+static int if_known(const struct netns_host *h, const char *ifname)
+{
+	for (int i = 0; i < h->nifs; i++)
+		if (!strcmp(h->ifs[i].name, ifname))
+			return h->ifs[i].index;
+	return 0;
+}
+
 int netns_ifindex(struct netns_host *h, const char *ifname, int *idx)
 {
 	struct rtnl_link *link;
-	int rc = link_get(h, ifname, &link);
+	int rc;
+
+	if ((*idx = if_known(h, ifname)) > 0)
+		return 0;
+	rc = link_get(h, ifname, &link);
 
 	if (rc < 0)
 		return rc;
@@ -60,9 +80,16 @@ int netns_veth_add(struct netns_host *a, const char *ifa,
 	if (!veth)
 		return netns_fail(err, -ENOMEM, "veth %s:%s <-> %s:%s",
 				  a->name, ifa, b->name, ifb);
+	/* With the indexes we pick, and ifa up in the same request. Not the
+	 * peer: the kernel opens it before the pair is joined (veth_open
+	 * answers ENOTCONN), so it comes up in a second request. */
+	int ia = a->next_index++, ib = b->next_index++;
 	rtnl_link_set_name(veth, ifa);
+	rtnl_link_set_ifindex(veth, ia);
+	rtnl_link_set_flags(veth, IFF_UP);
 	peer = rtnl_link_veth_get_peer(veth);
 	rtnl_link_set_name(peer, ifb);
+	rtnl_link_set_ifindex(peer, ib);
 	rtnl_link_set_ns_fd(peer, b->fd);
 	rtnl_link_put(peer);
 	rc = rtnl_link_add(a->sk, veth, NLM_F_CREATE | NLM_F_EXCL);
@@ -70,7 +97,9 @@ int netns_veth_add(struct netns_host *a, const char *ifa,
 	if (rc < 0)
 		return netns_nl_fail(a, rc, err, "veth %s:%s <-> %s:%s",
 				     a->name, ifa, b->name, ifb);
-	return 0;
+	netns_if_remember(a, ifa, ia);
+	netns_if_remember(b, ifb, ib);
+	return netns_link_set_up(b, ifb, 1, err);
 }
 
 /* Apply chg (consumed) to ifname; the kernel's copy supplies the index and
@@ -79,7 +108,14 @@ static int link_change(struct netns_host *h, const char *ifname,
 		       struct rtnl_link *chg, const char *what, char *err)
 {
 	struct rtnl_link *cur = NULL;
-	int rc = chg ? link_get(h, ifname, &cur) : -NLE_NOMEM;
+	int known = ifname_ok(ifname) ? if_known(h, ifname) : 0;
+	int rc = !chg ? -NLE_NOMEM : known ? 0 : link_get(h, ifname, &cur);
+
+	/* For a link we made, its index is all the change request needs. */
+	if (rc == 0 && known && !(cur = rtnl_link_alloc()))
+		rc = -NLE_NOMEM;
+	else if (rc == 0 && known)
+		rtnl_link_set_ifindex(cur, known);
 
 	if (rc == 0)
 		rc = rtnl_link_change(h->sk, cur, chg, 0);

@@ -34,8 +34,8 @@ const char *netns_host_name(const struct netns_host *h);
  * to it. */
 int netns_host_enter(const struct netns_host *h, char *err);
 
-/* A veth pair: ifa in a, its peer ifb created straight in b's namespace. Both
- * ends are left down; netns_link_set_up brings them up. */
+/* A veth pair: ifa in a, its peer ifb created straight in b's namespace,
+ * both ends up (one request; netns_link_set_up takes one down). */
 int netns_veth_add(struct netns_host *a, const char *ifa,
 		   struct netns_host *b, const char *ifb, char *err);
 

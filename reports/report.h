@@ -23,4 +23,30 @@ void ktap_case(FILE *f, int number, const json_t *case_rec);
 /* Exit status for a finished record: 0 all PASS or SKIP, else 1. */
 int record_exit_status(const json_t *rec);
 
+/* A record read back: NULL with a message in err for a file that is not
+ * JSON, truncated JSON, not a run record, or a newer schema. */
+json_t *record_load(const char *path, char *err, size_t len);
+
+/* One writer per format; all take one or more records (several: one per
+ * kernel or platform, compared side by side). */
+struct report_writer {
+	const char *name;
+	const char *what;
+	void (*write)(FILE *f, json_t *const *recs, int n);
+};
+const struct report_writer *report_writer_find(const char *name);
+extern const struct report_writer report_writers[];
+
+/* Every case and step whose result differs between a and b, as text.
+ * Returns the number of differing cases. */
+int report_diff(FILE *f, const json_t *a, const json_t *b);
+
+/* Helpers shared by the writers (report_util.c). */
+const char *jstr(const json_t *o, const char *key);    /* "" when absent */
+const char *run_label(const json_t *rec);              /* kernel release */
+/* The case ids of all records, first-seen order; a JSON array of strings. */
+json_t *case_ids(json_t *const *recs, int n);
+json_t *case_find(const json_t *rec, const char *id);
+void put_escaped(FILE *f, const char *s, const char *special);  /* HTML/XML */
+
 #endif

@@ -6,21 +6,27 @@
 
 int kver_parse(const char *s, struct kver *out)
 {
+	/* "6", "6.1" or "6.1.54": one to three dot-separated decimal numbers,
+	 * nothing else ("6.x", "6.", "6.1-rc1", "6.1.2.3" are not versions). */
 	*out = (struct kver){ { 0, 0, 0 } };
 	for (int i = 0; i < 3; i++) {
-		char *end;
-		if (*s < '0' || *s > '9')
-			return i ? 0 : -1;
-		long v = strtol(s, &end, 10);
-		if (v > 100000)
+		long v = 0;
+		int digits = 0;
+		for (; *s >= '0' && *s <= '9'; s++, digits++) {
+			v = v * 10 + (*s - '0');
+			if (v > 100000)
+				return -1;
+		}
+		if (!digits)
 			return -1;
 		out->v[i] = (int)v;
-		s = end;
-		if (*s != '.')
+		if (!*s)
 			return 0;
+		if (*s != '.' || i == 2)
+			return -1;
 		s++;
 	}
-	return 0;
+	return -1;
 }
 
 int kver_cmp(const struct kver *a, const struct kver *b)

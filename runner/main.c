@@ -95,13 +95,15 @@ static int collect(const char *path, char ***out, int *n)
 	return rc;
 }
 
+/* A substring, or a glob over the whole id. Both are tried: ids hold
+ * brackets ("seed/realm[v6only=0]"), so an id copied from `list` must
+ * select itself although fnmatch reads "[...]" as a character class. */
 static int id_matches(const char *pattern, const char *id)
 {
 	if (!pattern)
 		return 1;
-	if (strpbrk(pattern, "*?["))
-		return fnmatch(pattern, id, 0) == 0;
-	return strstr(id, pattern) != NULL;
+	return strstr(id, pattern) != NULL ||
+	       (strpbrk(pattern, "*?[") && fnmatch(pattern, id, 0) == 0);
 }
 
 static void suite_free(struct suite *s)
@@ -168,7 +170,7 @@ static int parse_cli(int argc, char **argv, struct cli *c)
 	*c = (struct cli){ .jobs = cpus > 0 ? (int)cpus : 1, .timeout_s = 30, .step_timeout_s = 2 };
 	int opt;
 	optind = 1;
-	while ((opt = getopt_long(argc, argv, "+j:k:h", longopts, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, "j:k:h", longopts, NULL)) != -1) {
 		char *end;
 		switch (opt) {
 		case 'j':
@@ -229,6 +231,11 @@ static int cmd_run(int argc, char **argv)
 		return fprintf(stderr, "netrepro run: no PATH given\n%s", usage), 2;
 	if (load(argv + optind, argc - optind, c.match, &s))
 		return suite_free(&s), 2;
+	if (c.match && !s.n) {
+		/* most likely a typo: a run of nothing must not pass quietly */
+		fprintf(stderr, "netrepro run: no case id matches '%s'\n", c.match);
+		return suite_free(&s), 2;
+	}
 	double t0 = now();
 	json_t *env = env_collect(NULL);
 	struct printer pr = { record_new(env, NETREPRO_VERSION) };

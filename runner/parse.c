@@ -15,6 +15,8 @@
 int perr(struct parser *p, int col, const char *fmt, ...)
 {
 	int n = snprintf(p->err, CASE_ERRLEN, "%s:%d:%d: ", p->file, p->line, col);
+	if (n < 0 || n >= CASE_ERRLEN)
+		return -1;  /* a path that long leaves no room for the message */
 	va_list ap;
 	va_start(ap, fmt);
 	vsnprintf(p->err + n, CASE_ERRLEN - (size_t)n, fmt, ap);
@@ -48,7 +50,13 @@ char *read_file(const char *path)
 			buf = bigger;
 		}
 	}
+	int failed = ferror(f), e = errno;
 	fclose(f);
+	if (buf && failed) {    /* a directory opens, then reads EISDIR */
+		free(buf);
+		errno = e;
+		return NULL;
+	}
 	if (buf)
 		buf[len] = '\0';
 	return buf;
@@ -153,6 +161,8 @@ static int stmt_addr(struct parser *p, struct line_toks *lt)
 	if (h < 0)
 		return -1;
 	int dad = tok_is(&lt->t[lt->n - 1], "dad");
+	if (lt->n - dad < 3)
+		return perr(p, lt->t[lt->n - 1].col, "'addr' needs at least one ADDRESS/PREFIX");
 	for (int i = 2; i < lt->n - dad; i++) {
 		const struct token *t = &lt->t[i];
 		if (t->kind != TOK_WORD || t->len >= 64 || !valid_cidr(t->text))
@@ -264,14 +274,21 @@ static int stmt_require(struct parser *p, struct line_toks *lt)
 	snprintf(r.text, sizeof r.text, "%s", text);
 	free(text);
 	const struct token *t = &lt->t[1];
-	if (tok_is(t, "root") && lt->n == 2) {
+	if ((tok_is(t, "root") || tok_is(t, "ipv6")) && lt->n > 2) {
+		return perr(p, lt->t[2].col, "unexpected '%s' after 'require %s'",
+			    lt->t[2].kind == TOK_STR ? "\"...\"" : lt->t[2].text, t->text);
+	} else if (tok_is(t, "root")) {
 		r.kind = REQ_ROOT;
-	} else if (tok_is(t, "ipv6") && lt->n == 2) {
+	} else if (tok_is(t, "ipv6")) {
 		r.kind = REQ_IPV6;
-	} else if (tok_is(t, "sysctl") && lt->n == 3 && lt->t[2].kind == TOK_WORD &&
-		   !strncmp(lt->t[2].text, "net.", 4) && lt->t[2].len < sizeof r.name) {
+	} else if (tok_is(t, "sysctl")) {
+		const struct token *n = &lt->t[2];
+		if (lt->n != 3 || n->kind != TOK_WORD || strncmp(n->text, "net.", 4) ||
+		    n->len >= sizeof r.name || strstr(n->text, ".."))
+			return perr(p, lt->n < 3 ? t->col : n->col,
+				    "usage: require sysctl net.NAME (a sysctl of the network namespace)");
 		r.kind = REQ_SYSCTL;
-		strcpy(r.name, lt->t[2].text);
+		strcpy(r.name, n->text);
 	} else if (tok_is(t, "kernel")) {
 		int i = 1;
 		r.kind = REQ_KERNEL;
@@ -290,9 +307,32 @@ static int stmt_require(struct parser *p, struct line_toks *lt)
 	return 0;
 }
 
+/* A ref's URL is taken from the line as written, up to the first blank:
+ * the lexer would split "show_bug.cgi?id=1" at '=' and drop "#frag". */
+static char *raw_word(struct parser *p, const struct token *t, int *badcol)
+{
+	*badcol = t->col;
+	if (!p->raw || (size_t)t->col > strlen(p->raw))
+		return NULL;
+	const char *s = p->raw + t->col - 1;
+	size_t n = strcspn(s, " \t\r\n");
+	const char *rest = s + n + strspn(s + n, " \t\r\n");
+	*badcol = (int)(rest - p->raw) + 1;
+	return *rest && *rest != '#' ? NULL : strndup(s, n);
+}
+
 static int stmt_text(struct parser *p, struct line_toks *lt, int is_title)
 {
 	const struct token *t = &lt->t[1];
+	if (!is_title && t->kind == TOK_WORD) {
+		int badcol;
+		char *url = raw_word(p, t, &badcol);
+		if (!url)
+			return perr(p, badcol, "usage: ref URL-OR-\"TEXT\" (a URL has no blanks; quote text)");
+		GROW(p->sc->refs, p->sc->nrefs);
+		p->sc->refs[p->sc->nrefs++] = url;
+		return 0;
+	}
 	if (lt->n != 2 || (is_title && t->kind != TOK_STR))
 		return perr(p, lt->t[0].col, is_title ? "usage: title \"TEXT\"" : "usage: ref URL-OR-\"TEXT\"");
 	if (is_title) {
@@ -426,6 +466,22 @@ static int topo_guard(struct parser *p, struct line_toks *lt, int *keep)
 	return 0;
 }
 
+/* What is left of a $name after substitution is no 'vary' name: topology
+ * has no run-time variables. */
+static int undefined_vars(struct parser *p, const struct line_toks *lt)
+{
+	for (int i = 0; i < lt->n; i++) {
+		const char *d = lt->t[i].kind == TOK_WORD ? strchr(lt->t[i].text, '$') : NULL;
+		if (d) {
+			size_t n = 1 + strspn(d + 1, "abcdefghijklmnopqrstuvwxyz"
+					      "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_");
+			return perr(p, lt->t[i].col, "undefined variable '%.*s' (topology lines may use 'vary' names only)",
+				    (int)n, d);
+		}
+	}
+	return 0;
+}
+
 static int parse_line(struct parser *p, struct line_toks *lt, int fixture)
 {
 	const struct token *t = &lt->t[0];
@@ -444,7 +500,7 @@ static int parse_line(struct parser *p, struct line_toks *lt, int fixture)
 		if (p->depth && statements[i].in_fixture)
 			return perr(p, t->col, "'%s' inside a block", t->text);
 		int keep = 1;
-		if (statements[i].in_fixture && topo_guard(p, lt, &keep) < 0)
+		if (statements[i].in_fixture && (undefined_vars(p, lt) < 0 || topo_guard(p, lt, &keep) < 0))
 			return -1;
 		return keep ? statements[i].fn(p, lt) : 0;
 	}
@@ -462,6 +518,7 @@ int parse_text(struct parser *p, const char *text, int fixture)
 		char *line = strndup(s, n);
 		s += n + (s[n] == '\n');
 		p->line++;
+		p->raw = line;
 		struct line_toks lt;
 		int col = 1;
 		char msg[CASE_ERRLEN];
@@ -473,6 +530,7 @@ int parse_text(struct parser *p, const char *text, int fixture)
 			lex_free(&lt);
 		}
 		free(line);
+		p->raw = NULL;
 	}
 	if (!rc && !fixture && p->depth) {
 		struct step *open = &p->frames[p->depth].hdr;

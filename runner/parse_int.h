@@ -17,6 +17,7 @@ struct frame {
 struct parser {
 	const char *file;       /* the file being read now (case or fixture) */
 	int line;
+	const char *raw;        /* the text of that line, as written */
 	struct scenario *sc;
 	struct subst sub;
 	char *err;              /* CASE_ERRLEN */

@@ -39,9 +39,10 @@ json_t *sched_case_base(const struct scenario *sc)
 		json_array_append_new(refs, json_string(sc->refs[i]));
 	for (int i = 0; i < sc->nvariants; i++)
 		json_object_set_new(variant, sc->variant_names[i], json_string(sc->variant_values[i]));
-	return json_pack("{s:s, s:s, s:s?, s:o, s:o, s:s, s:f, s:n, s:[]}",
+	return json_pack("{s:s, s:s, s:s?, s:o, s:o, s:s, s:f, s:n, s:s, s:[]}",
 			 "id", sc->id, "file", sc->file, "title", sc->title, "refs", refs,
-			 "variant", variant, "status", "ERROR", "duration_s", 0.0, "reason", "steps");
+			 "variant", variant, "status", "ERROR", "duration_s", 0.0, "reason",
+			 "source", sc->source, "steps");
 }
 
 static int start(struct job *j, const struct scenario *sc, const struct sched_opts *o)

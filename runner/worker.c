@@ -78,8 +78,6 @@ static int build(const struct scenario *sc, struct netns_host **h, char *reason,
 	for (int i = 0; i < sc->nlinks; i++) {
 		const struct topo_link *l = &sc->links[i];
 		TRY(netns_veth_add(h[l->a], l->ifa, h[l->b], l->ifb, err), l);
-		TRY(netns_link_set_up(h[l->a], l->ifa, 1, err), l);
-		TRY(netns_link_set_up(h[l->b], l->ifb, 1, err), l);
 	}
 	for (int i = 0; i < sc->nsysctls; i++) {
 		const struct topo_sysctl *s = &sc->sysctls[i];

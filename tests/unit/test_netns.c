@@ -250,7 +250,7 @@ static void test_become_root(void **state)
 	in_child(child_become_root);
 }
 
-static int child_veth_down(struct net *n)
+static int child_veth_up(struct net *n)
 {
 	struct ifreq ifr;
 
@@ -261,17 +261,20 @@ static int child_veth_down(struct net *n)
 	for (int i = 0; i < 2; i++) {
 		CHECK_OK(n, netns_host_enter(i ? n->b : n->a, n->err));
 		CHECK(n, if_flags("eth0", &ifr, SIOCGIFFLAGS) == 0, "SIOCGIFFLAGS");
-		CHECK(n, !(ifr.ifr_flags & IFF_UP), "eth0 up in %s", i ? "b" : "a");
+		CHECK(n, ifr.ifr_flags & IFF_UP, "eth0 down in %s", i ? "b" : "a");
+		/* the index the library gave it is the kernel's */
+		CHECK(n, if_nametoindex("eth0") == (unsigned)netns_link_index(i ? n->b : n->a, "eth0", n->err),
+		      "eth0 index in %s", i ? "b" : "a");
 		CHECK(n, if_flags("lo", &ifr, SIOCGIFFLAGS) == 0, "SIOCGIFFLAGS lo");
 		CHECK(n, ifr.ifr_flags & IFF_UP, "lo down in %s", i ? "b" : "a");
 	}
 	return 0;
 }
 
-static void test_veth_ends_start_down(void **state)
+static void test_veth_ends_start_up(void **state)
 {
 	(void)state;
-	in_child(child_veth_down);
+	in_child(child_veth_up);
 }
 
 static int child_udp4(struct net *n)
@@ -507,7 +510,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_become_root),
-		cmocka_unit_test(test_veth_ends_start_down),
+		cmocka_unit_test(test_veth_ends_start_up),
 		cmocka_unit_test(test_udp4_a_to_b),
 		cmocka_unit_test(test_ipv6_nodad_bind),
 		cmocka_unit_test(test_routes_take_effect),

@@ -1,0 +1,213 @@
+#!/usr/bin/python3
+"""netrepro benchmark (`make bench`).
+
+Measures, in one run:
+
+1. the per-topology cost of the `pair.net` topology (two hosts, one veth
+   pair, IPv4 + IPv6 addresses, links up), built and torn down
+     - by netrepro: one case with `vary i = 1..N`, run with `-j 1`, wall time
+       divided by N (includes the fork per variant and the teardown);
+     - by netrepro with `-j 2` (the kernel frees namespaces asynchronously, so
+       a parallel run is the fairer figure for a suite);
+     - by bench/pair_ip.sh, the same topology from `ip` commands (root only),
+       run for N_IP topologies in one invocation, wall time divided by N_IP;
+2. the seed suite's wall time, `build/netrepro run cases/seed`, best and
+   median of several runs.
+
+Every run's exit status is checked, and the netrepro runs must print one
+`ok` line per expected case (not SKIP), so a failure is never measured as a
+fast success. This is a benchmark: the targets are printed next to the
+figures, never asserted.
+"""
+
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+NETREPRO = os.path.join(ROOT, "build", "netrepro")
+IP_SCRIPT = os.path.join(ROOT, "bench", "pair_ip.sh")
+
+N_NETREPRO = int(os.environ.get("BENCH_N", "50"))      # topologies per netrepro run
+N_IP = int(os.environ.get("BENCH_N_IP", "20"))         # topologies per ip-script run
+REPS = int(os.environ.get("BENCH_REPS", "3"))          # repetitions of each pair measurement
+SEED_REPS = int(os.environ.get("BENCH_SEED_REPS", "5"))
+
+TARGET_PAIR = ">= 10x faster than ip"
+TARGET_SEED = "< 1 s"
+
+
+class BenchError(Exception):
+    pass
+
+
+def run_timed(argv, cwd=ROOT):
+    """Run argv, return (seconds, CompletedProcess). Output is captured."""
+    t0 = time.perf_counter()
+    cp = subprocess.run(argv, cwd=cwd, stdout=subprocess.PIPE,
+                        stderr=subprocess.PIPE, text=True)
+    return time.perf_counter() - t0, cp
+
+
+def ktap_ok_count(stdout):
+    """Count `ok N ...` result lines that are not skips."""
+    n = 0
+    for line in stdout.splitlines():
+        if line.startswith("ok ") and "# SKIP" not in line:
+            n += 1
+    return n
+
+
+def describe_failure(what, cp):
+    tail = lambda s: "\n".join(s.strip().splitlines()[-15:])
+    return (f"{what}: exit status {cp.returncode}\n"
+            f"--- stdout (tail)\n{tail(cp.stdout)}\n"
+            f"--- stderr (tail)\n{tail(cp.stderr)}")
+
+
+def make_pair_cases(tmp, n):
+    """tmp/cases/pair.case using a copy of fixtures/pair.net, n variants."""
+    shutil.copytree(os.path.join(ROOT, "fixtures"), os.path.join(tmp, "fixtures"))
+    cases = os.path.join(tmp, "cases")
+    os.mkdir(cases)
+    with open(os.path.join(cases, "pair.case"), "w") as f:
+        f.write(
+            'title "bench: pair topology built and torn down"\n'
+            "use   fixtures/pair.net\n"
+            f"vary  i = {', '.join(str(i) for i in range(1, n + 1))}\n"
+            "\n"
+            "on a\n"
+            "  s = socket(INET, STREAM)\n"
+            # a sanity check that the topology really exists: this fails
+            # with EADDRNOTAVAIL if a:eth0 did not get its address
+            "  bind(s, 10.0.1.1:0)                           = 0\n")
+    return cases
+
+
+def bench_netrepro_pair(cases, n, jobs):
+    """Per-topology seconds (median over REPS runs) and all samples."""
+    argv = [NETREPRO, "run", "-j", str(jobs), cases]
+    samples = []
+    for _ in range(REPS):
+        dt, cp = run_timed(argv)
+        if cp.returncode != 0:
+            raise BenchError(describe_failure(" ".join(argv), cp))
+        ok = ktap_ok_count(cp.stdout)
+        if ok != n:
+            raise BenchError(f"{' '.join(argv)}: {ok} ok lines, expected {n}\n"
+                             + describe_failure("run", cp))
+        samples.append(dt / n)
+    return statistics.median(samples), samples
+
+
+def bench_ip_pair(n):
+    argv = ["/bin/sh", IP_SCRIPT, str(n)]
+    samples = []
+    for _ in range(REPS):
+        dt, cp = run_timed(argv)
+        if cp.returncode != 0:
+            raise BenchError(describe_failure(" ".join(argv), cp))
+        samples.append(dt / n)
+    return statistics.median(samples), samples
+
+
+def bench_seed():
+    seed = os.path.join(ROOT, "cases", "seed")
+    argv = [NETREPRO, "run", seed]
+    # the number of case ids (variants expanded) the run must report ok
+    lp = subprocess.run([NETREPRO, "list", seed], cwd=ROOT, stdout=subprocess.PIPE,
+                        stderr=subprocess.PIPE, text=True)
+    if lp.returncode != 0:
+        raise BenchError(describe_failure("netrepro list cases/seed", lp))
+    expected = len([l for l in lp.stdout.splitlines() if l.strip()])
+    samples = []
+    skipped = 0
+    for _ in range(SEED_REPS):
+        dt, cp = run_timed(argv)
+        if cp.returncode != 0:
+            raise BenchError(describe_failure("netrepro run cases/seed", cp))
+        ok = ktap_ok_count(cp.stdout)
+        skipped = sum(1 for l in cp.stdout.splitlines()
+                      if l.startswith("ok ") and "# SKIP" in l)
+        if ok + skipped != expected:
+            raise BenchError(f"netrepro run cases/seed: {ok} ok + {skipped} skip lines,"
+                             f" expected {expected} cases\n" + describe_failure("run", cp))
+        samples.append(dt)
+    return min(samples), statistics.median(samples), expected, skipped
+
+
+def ms(s):
+    return f"{s * 1000:8.2f} ms"
+
+
+def main():
+    os.chdir(ROOT)
+    if not os.access(NETREPRO, os.X_OK):
+        print(f"bench: {NETREPRO} not built; run `make` first", file=sys.stderr)
+        return 1
+
+    is_root = os.geteuid() == 0
+    have_ip = shutil.which("ip") is not None
+    uname = os.uname()
+    print(f"netrepro bench: kernel {uname.release} {uname.machine}, "
+          f"{os.cpu_count()} CPUs, {'root' if is_root else 'rootless'}")
+    print(f"  pair: netrepro N={N_NETREPRO} topologies/run, ip script N={N_IP}/run, "
+          f"median of {REPS} runs; seed: {SEED_REPS} runs")
+    print()
+
+    rows = []   # (label, per-topology seconds, note)
+    try:
+        with tempfile.TemporaryDirectory(prefix="nrbench-") as tmp:
+            cases = make_pair_cases(tmp, N_NETREPRO)
+            # one warm-up run (page cache, first fork of the binary)
+            run_timed([NETREPRO, "run", "-j", "1", cases])
+            nr1, _ = bench_netrepro_pair(cases, N_NETREPRO, 1)
+            nr2, _ = bench_netrepro_pair(cases, N_NETREPRO, 2)
+
+        ip = None
+        ip_skip = None
+        if not is_root:
+            ip_skip = "skipped: the ip baseline needs root (ip netns add)"
+        elif not have_ip:
+            ip_skip = "skipped: `ip` (iproute2) not found"
+        else:
+            ip, _ = bench_ip_pair(N_IP)
+
+        seed_best, seed_med, seed_n, seed_skip = bench_seed()
+    except BenchError as e:
+        print(f"bench: FAILED, nothing measured:\n{e}", file=sys.stderr)
+        return 1
+
+    # --- table
+    print("1. pair.net topology, build + teardown, per topology")
+    print(f"   {'method':<28} {'per topology':>12}   {'ip / this':>9}")
+    print(f"   {'-' * 28} {'-' * 12}   {'-' * 9}")
+
+    def ratio(x):
+        return f"{ip / x:8.1f}x" if ip else "      n/a"
+
+    print(f"   {'netrepro run -j 1':<28} {ms(nr1):>12}   {ratio(nr1):>9}")
+    print(f"   {'netrepro run -j 2':<28} {ms(nr2):>12}   {ratio(nr2):>9}")
+    if ip is not None:
+        print(f"   {'ip commands (pair_ip.sh)':<28} {ms(ip):>12}   {'1.0x':>9}")
+    else:
+        print(f"   {'ip commands (pair_ip.sh)':<28} {ip_skip}")
+    print(f"   target: pair topology {TARGET_PAIR}"
+          + (f"  (measured, -j 1: {ip / nr1:.1f}x)" if ip else ""))
+    print("   note: the kernel frees namespaces asynchronously (cleanup_net);"
+          " -j 2 shows the cost when teardown overlaps the next build")
+    print()
+    print("2. seed suite: netrepro run cases/seed "
+          f"({seed_n} cases{f', {seed_skip} skipped' if seed_skip else ''})")
+    print(f"   {'best':<28} {ms(seed_best):>12}")
+    print(f"   {'median':<28} {ms(seed_med):>12}")
+    print(f"   target: seed suite {TARGET_SEED}  (measured median: {seed_med:.3f} s)")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

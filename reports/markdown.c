@@ -1,0 +1,221 @@
+/* Markdown for a GitHub/GitLab issue: the environment, a case x run table
+ * when there are several runs, then per case its steps, its source and the
+ * command that reproduces it. */
+#include "report.h"
+
+#include <string.h>
+
+static void md(FILE *f, const char *s)
+{
+	for (; *s; s++) {
+		if (*s == '|' || *s == '`' || *s == '*' || *s == '_' || *s == '<' || *s == '[')
+			fputc('\\', f);
+		fputc(*s == '\n' ? ' ' : *s, f);
+	}
+}
+
+static const char *status_mark(const char *status)
+{
+	static const char *const marks[][2] = {
+		{ "PASS", "✅ PASS" }, { "FAIL", "❌ FAIL" }, { "ERROR", "💥 ERROR" },
+		{ "SKIP", "⏭️ SKIP" }, { "TIMEOUT", "⏱️ TIMEOUT" },
+	};
+	for (size_t i = 0; i < sizeof marks / sizeof *marks; i++)
+		if (!strcmp(marks[i][0], status))
+			return marks[i][1];
+	return "— (not run)";
+}
+
+static void env_table(FILE *f, json_t *const *recs, int n)
+{
+	static const char *const rows[][3] = {
+		{ "kernel", "kernel", "release" }, { "upstream version", "kernel", "upstream" },
+		{ "arch", "kernel", "arch" }, { "distro", "platform", "distro" },
+		{ "virtualisation", "platform", "virt" }, { "container", "platform", "container" },
+	};
+	fprintf(f, "## Environment\n\n| |");
+	for (int r = 0; r < n; r++)
+		fprintf(f, " run %d |", r + 1);
+	fprintf(f, "\n|---|");
+	for (int r = 0; r < n; r++)
+		fprintf(f, "---|");
+	fputc('\n', f);
+	for (size_t k = 0; k < sizeof rows / sizeof *rows; k++) {
+		fprintf(f, "| %s |", rows[k][0]);
+		for (int r = 0; r < n; r++) {
+			json_t *env = json_object_get(recs[r], "environment");
+			fputc(' ', f);
+			md(f, jstr(json_object_get(env, rows[k][1]), rows[k][2]));
+			fprintf(f, " |");
+		}
+		fputc('\n', f);
+	}
+	const char *key;
+	json_t *v;
+	json_object_foreach(json_object_get(json_object_get(recs[0], "environment"), "sysctl"), key, v) {
+		fprintf(f, "| `%s` |", key);
+		for (int r = 0; r < n; r++) {
+			json_t *s = json_object_get(json_object_get(json_object_get(recs[r], "environment"), "sysctl"), key);
+			fprintf(f, " %s |", json_is_string(s) ? json_string_value(s) : "—");
+		}
+		fputc('\n', f);
+	}
+	fprintf(f, "| privilege |");
+	for (int r = 0; r < n; r++)
+		fprintf(f, " %s |", jstr(json_object_get(recs[r], "environment"), "privilege"));
+	fprintf(f, "\n\n");
+}
+
+/* The observed results of a case, one string, to spot a changed cell. */
+static int same_answers(const json_t *a, const json_t *b)
+{
+	size_t i;
+	json_t *s, *sa = json_object_get(a, "steps"), *sb = json_object_get(b, "steps");
+	if (!a || !b || json_array_size(sa) != json_array_size(sb))
+		return a == b;
+	json_array_foreach(sa, i, s) {
+		json_t *t = json_array_get(sb, i);
+		if (strcmp(jstr(s, "observed"), jstr(t, "observed")) ||
+		    json_integer_value(json_object_get(s, "line")) != json_integer_value(json_object_get(t, "line")))
+			return 0;
+	}
+	return !strcmp(jstr(a, "status"), jstr(b, "status"));
+}
+
+static void matrix(FILE *f, json_t *const *recs, int n, const json_t *ids)
+{
+	fprintf(f, "## Results: case × kernel\n\n| case |");
+	for (int r = 0; r < n; r++) {
+		fputc(' ', f);
+		md(f, run_label(recs[r]));
+		fprintf(f, " |");
+	}
+	fprintf(f, "\n|---|");
+	for (int r = 0; r < n; r++)
+		fprintf(f, "---|");
+	fputc('\n', f);
+	size_t i;
+	json_t *id;
+	json_array_foreach(ids, i, id) {
+		const json_t *first = case_find(recs[0], json_string_value(id));
+		int differs = 0;
+		for (int r = 1; r < n; r++)
+			differs |= !same_answers(first, case_find(recs[r], json_string_value(id)));
+		fprintf(f, "| %s", differs ? "**⚠ " : "");
+		md(f, json_string_value(id));
+		fprintf(f, "%s |", differs ? "**" : "");
+		for (int r = 0; r < n; r++) {
+			const json_t *c = case_find(recs[r], json_string_value(id));
+			int mine = differs && c && first && !same_answers(first, c);
+			fprintf(f, " %s%s%s |", mine ? "**" : "", status_mark(c ? jstr(c, "status") : ""),
+				mine ? " (differs)**" : "");
+		}
+		fputc('\n', f);
+	}
+	fprintf(f, "\n⚠ marks a case whose status or any observed step result differs between runs.\n\n");
+}
+
+static void steps_table(FILE *f, json_t *const *recs, int n, const char *id)
+{
+	const json_t *base = NULL;
+	for (int r = 0; r < n && !base; r++)
+		base = case_find(recs[r], id);
+	fprintf(f, "| line | host | call | expected |");
+	for (int r = 0; r < n; r++) {
+		fprintf(f, " observed");
+		if (n > 1) {
+			fprintf(f, " (");
+			md(f, run_label(recs[r]));
+			fputc(')', f);
+		}
+		fprintf(f, " |");
+	}
+	fprintf(f, "\n|---:|---|---|---|");
+	for (int r = 0; r < n; r++)
+		fprintf(f, "---|");
+	fputc('\n', f);
+	size_t i;
+	json_t *s;
+	json_array_foreach(json_object_get(base, "steps"), i, s) {
+		fprintf(f, "| %lld | %s | `", (long long)json_integer_value(json_object_get(s, "line")), jstr(s, "host"));
+		for (const char *c = jstr(s, "call"); *c; c++)
+			fputs(*c == '|' ? "\\|" : *c == '`' ? "'" : (char[]){ *c, 0 }, f);
+		fprintf(f, "`%s%s |", *jstr(s, "iter") ? " at " : "", jstr(s, "iter"));
+		fprintf(f, " %s |", *jstr(s, "expected") ? jstr(s, "expected") : "—");
+		for (int r = 0; r < n; r++) {
+			const json_t *c = case_find(recs[r], id);
+			const json_t *t = c ? json_array_get(json_object_get(c, "steps"), i) : NULL;
+			int fail = t && !strcmp(jstr(t, "status"), "fail");
+			fprintf(f, " %s%s%s", fail ? "**❌ " : "", t ? jstr(t, "observed") : "—", fail ? "**" : "");
+			if (t && *jstr(t, "detail")) {
+				fprintf(f, " (");
+				md(f, jstr(t, "detail"));
+				fputc(')', f);
+			}
+			fprintf(f, " |");
+		}
+		fputc('\n', f);
+	}
+}
+
+static void one_case(FILE *f, json_t *const *recs, int n, const char *id)
+{
+	const json_t *c = NULL;
+	for (int r = 0; r < n && !c; r++)
+		c = case_find(recs[r], id);
+	fprintf(f, "### `%s`: ", id);
+	md(f, jstr(c, "title"));
+	fprintf(f, "\n\n");
+	for (int r = 0; r < n; r++) {
+		const json_t *rc = case_find(recs[r], id);
+		fprintf(f, "%s**%s**", r ? ", " : "Status: ", status_mark(rc ? jstr(rc, "status") : ""));
+		if (n > 1)
+			fprintf(f, " on %s", run_label(recs[r]));
+		if (rc && *jstr(rc, "reason")) {
+			fprintf(f, " (");
+			md(f, jstr(rc, "reason"));
+			fputc(')', f);
+		}
+	}
+	fprintf(f, "\n\n");
+	size_t i;
+	json_t *ref;
+	json_array_foreach(json_object_get(c, "refs"), i, ref)
+		fprintf(f, "- ref: %s\n", json_string_value(ref));
+	fputc('\n', f);
+	steps_table(f, recs, n, id);
+	if (*jstr(c, "source"))
+		fprintf(f, "\n<details><summary>case source (%s)</summary>\n\n```\n%s%s```\n</details>\n",
+			jstr(c, "file"), jstr(c, "source"),
+			jstr(c, "source")[strlen(jstr(c, "source")) - 1] == '\n' ? "" : "\n");
+	fprintf(f, "\nReproduce:\n\n```sh\nnetrepro run -k '%s' %s\n```\n\n", id, jstr(c, "file"));
+}
+
+static void write_md(FILE *f, json_t *const *recs, int n)
+{
+	json_t *ids = case_ids(recs, n);
+	fprintf(f, "# netrepro report\n\n");
+	for (int r = 0; r < n; r++) {
+		json_t *sum = json_object_get(recs[r], "summary");
+		fprintf(f, "%s`%s`: %lld passed, %lld failed, %lld errors, %lld skipped, %lld timed out (%s)\n",
+			n > 1 ? "- " : "", run_label(recs[r]),
+			(long long)json_integer_value(json_object_get(sum, "PASS")),
+			(long long)json_integer_value(json_object_get(sum, "FAIL")),
+			(long long)json_integer_value(json_object_get(sum, "ERROR")),
+			(long long)json_integer_value(json_object_get(sum, "SKIP")),
+			(long long)json_integer_value(json_object_get(sum, "TIMEOUT")),
+			jstr(recs[r], "started"));
+	}
+	fputc('\n', f);
+	if (n > 1)
+		matrix(f, recs, n, ids);
+	env_table(f, recs, n);
+	fprintf(f, "## Cases\n\n");
+	size_t i;
+	json_t *id;
+	json_array_foreach(ids, i, id)
+		one_case(f, recs, n, json_string_value(id));
+	json_decref(ids);
+}
+
+const struct report_writer report_markdown = { "md", "Markdown for an issue or a pull request", write_md };
