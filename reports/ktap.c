@@ -15,34 +15,13 @@ static const char *str(const json_t *o, const char *key)
 	return s ? s : "";
 }
 
-/* One line a step; a mismatch gets its expected and observed lines. */
-static void trace(FILE *f, const json_t *steps)
-{
-	size_t i;
-	json_t *s;
-	json_array_foreach(steps, i, s) {
-		const char *iter = str(s, "iter"), *detail = str(s, "detail");
-		int fail = !strcmp(str(s, "status"), "fail");
-		fprintf(f, "# %s %lld %s%s%s: %s", fail ? "!!" : "  ",
-			(long long)json_integer_value(json_object_get(s, "line")), str(s, "host"),
-			*iter ? " " : "", iter, str(s, "call"));
-		if (fail)
-			fprintf(f, "\n#      expected: %s\n#      observed: %s", str(s, "expected"), str(s, "observed"));
-		else
-			fprintf(f, " = %s", str(s, "observed"));
-		fprintf(f, "%s%s%s\n", *detail ? " (" : "", detail, *detail ? ")" : "");
-	}
-}
-
 void ktap_case(FILE *f, int number, const json_t *c)
 {
 	const char *status = str(c, "status"), *reason = str(c, "reason");
 	int ok = !strcmp(status, "PASS") || !strcmp(status, "SKIP");
 	if (!ok) {
 		fprintf(f, "# %s: %s\n", str(c, "id"), str(c, "title"));
-		trace(f, json_object_get(c, "steps"));
-		if (*reason)
-			fprintf(f, "# %s: %s\n", status, reason);
+		case_trace(f, c, "# ");
 	}
 	fprintf(f, "%sok %d %s", ok ? "" : "not ", number, str(c, "id"));
 	if (strcmp(status, "PASS") && strcmp(status, "FAIL"))
@@ -50,3 +29,19 @@ void ktap_case(FILE *f, int number, const json_t *c)
 	fputc('\n', f);
 	fflush(f);
 }
+
+/* A record (or several, one after the other) as `run` printed it. */
+static void write_ktap(FILE *f, json_t *const *recs, int n)
+{
+	for (int r = 0; r < n; r++) {
+		json_t *cases = json_object_get(recs[r], "cases"), *c;
+		size_t i;
+		if (n > 1)
+			fprintf(f, "# run %d: kernel %s\n", r + 1, run_label(recs[r]));
+		ktap_header(f, (int)json_array_size(cases));
+		json_array_foreach(cases, i, c)
+			ktap_case(f, (int)i + 1, c);
+	}
+}
+
+const struct report_writer report_ktap = { "ktap", "KTAP v1, as run prints it", write_ktap };

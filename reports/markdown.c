@@ -66,21 +66,6 @@ static void env_table(FILE *f, json_t *const *recs, int n)
 	fprintf(f, "\n\n");
 }
 
-/* The observed results of a case, one string, to spot a changed cell. */
-static int same_answers(const json_t *a, const json_t *b)
-{
-	size_t i;
-	json_t *s, *sa = json_object_get(a, "steps"), *sb = json_object_get(b, "steps");
-	if (!a || !b || json_array_size(sa) != json_array_size(sb))
-		return a == b;
-	json_array_foreach(sa, i, s) {
-		json_t *t = json_array_get(sb, i);
-		if (strcmp(jstr(s, "observed"), jstr(t, "observed")) ||
-		    json_integer_value(json_object_get(s, "line")) != json_integer_value(json_object_get(t, "line")))
-			return 0;
-	}
-	return !strcmp(jstr(a, "status"), jstr(b, "status"));
-}
 
 static void matrix(FILE *f, json_t *const *recs, int n, const json_t *ids)
 {
@@ -100,13 +85,13 @@ static void matrix(FILE *f, json_t *const *recs, int n, const json_t *ids)
 		const json_t *first = case_find(recs[0], json_string_value(id));
 		int differs = 0;
 		for (int r = 1; r < n; r++)
-			differs |= !same_answers(first, case_find(recs[r], json_string_value(id)));
+			differs |= !case_same_answers(first, case_find(recs[r], json_string_value(id)));
 		fprintf(f, "| %s", differs ? "**⚠ " : "");
 		md(f, json_string_value(id));
 		fprintf(f, "%s |", differs ? "**" : "");
 		for (int r = 0; r < n; r++) {
 			const json_t *c = case_find(recs[r], json_string_value(id));
-			int mine = differs && c && first && !same_answers(first, c);
+			int mine = differs && c && first && !case_same_answers(first, c);
 			fprintf(f, " %s%s%s |", mine ? "**" : "", status_mark(c ? jstr(c, "status") : ""),
 				mine ? " (differs)**" : "");
 		}
@@ -144,7 +129,7 @@ static void steps_table(FILE *f, json_t *const *recs, int n, const char *id)
 		fprintf(f, " %s |", *jstr(s, "expected") ? jstr(s, "expected") : "—");
 		for (int r = 0; r < n; r++) {
 			const json_t *c = case_find(recs[r], id);
-			const json_t *t = c ? json_array_get(json_object_get(c, "steps"), i) : NULL;
+			const json_t *t = c ? case_step(c, s) : NULL;
 			int fail = t && !strcmp(jstr(t, "status"), "fail");
 			fprintf(f, " %s%s%s", fail ? "**❌ " : "", t ? jstr(t, "observed") : "—", fail ? "**" : "");
 			if (t && *jstr(t, "detail")) {

@@ -35,11 +35,12 @@ struct report_writer {
 	void (*write)(FILE *f, json_t *const *recs, int n);
 };
 const struct report_writer *report_writer_find(const char *name);
-extern const struct report_writer report_writers[];
+/* "md html junit ktap kcidb" */
+#define REPORT_FORMATS "md, html, junit, ktap, kcidb"
 
-/* Every case and step whose result differs between a and b, as text.
- * Returns the number of differing cases. */
-int report_diff(FILE *f, const json_t *a, const json_t *b);
+/* Every case and step whose result differs between a and b (read from
+ * paths pa and pb), as text. Returns the number of differing cases. */
+int report_diff(FILE *f, const json_t *a, const json_t *b, const char *pa, const char *pb);
 
 /* Helpers shared by the writers (report_util.c). */
 const char *jstr(const json_t *o, const char *key);    /* "" when absent */
@@ -48,5 +49,12 @@ const char *run_label(const json_t *rec);              /* kernel release */
 json_t *case_ids(json_t *const *recs, int n);
 json_t *case_find(const json_t *rec, const char *id);
 void put_escaped(FILE *f, const char *s, const char *special);  /* HTML/XML */
+/* The step trace, one step a line, each line starting with prefix. */
+void case_trace(FILE *f, const json_t *c, const char *prefix);
+void case_first_failure(FILE *f, const json_t *c);
+/* The step of c that asks what step (of the same case, another run) asks. */
+const json_t *case_step(const json_t *c, const json_t *step);
+/* Same status and the same observed result at every step. */
+int case_same_answers(const json_t *a, const json_t *b);
 
 #endif

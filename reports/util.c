@@ -58,3 +58,37 @@ void put_escaped(FILE *f, const char *s, const char *special)
 		}
 	}
 }
+
+/* Steps match by file, line and loop position: the same question asked. */
+static int same_step(const json_t *s, const json_t *t)
+{
+	return json_integer_value(json_object_get(s, "line")) == json_integer_value(json_object_get(t, "line")) &&
+	       !strcmp(jstr(s, "iter"), jstr(t, "iter")) && !strcmp(jstr(s, "file"), jstr(t, "file"));
+}
+
+const json_t *case_step(const json_t *c, const json_t *step)
+{
+	size_t i;
+	json_t *t;
+	json_array_foreach(json_object_get(c, "steps"), i, t)
+		if (same_step(step, t))
+			return t;
+	return NULL;
+}
+
+int case_same_answers(const json_t *a, const json_t *b)
+{
+	if (!a || !b)
+		return a == b;
+	if (strcmp(jstr(a, "status"), jstr(b, "status")) ||
+	    json_array_size(json_object_get(a, "steps")) != json_array_size(json_object_get(b, "steps")))
+		return 0;
+	size_t i;
+	json_t *s;
+	json_array_foreach(json_object_get(a, "steps"), i, s) {
+		const json_t *t = case_step(b, s);
+		if (!t || strcmp(jstr(s, "observed"), jstr(t, "observed")))
+			return 0;
+	}
+	return 1;
+}

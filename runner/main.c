@@ -1,6 +1,7 @@
 /* netrepro: the command line. Parses everything first (any error: exit 2,
  * nothing run), then hands the scenarios to the scheduler. */
 #include "case.h"
+#include "commands.h"
 #include "env.h"
 #include "report.h"
 #include "scheduler.h"
@@ -31,6 +32,10 @@ static const char usage[] =
 	"  check PATH...           parse and validate only\n"
 	"  list PATH...            one line per case id (variants expanded)\n"
 	"  env                     the environment fingerprint as JSON\n"
+	"  report --format F [-o FILE] RUN.json...\n"
+	"                          write a report of one or more run records;\n"
+	"                          F is md, html, junit, ktap or kcidb\n"
+	"  diff A.json B.json      what differs between two runs (exit 1 if anything)\n"
 	"\n"
 	"run options:\n"
 	"  -j, --jobs N            cases at a time (default: the number of CPUs)\n"
@@ -306,6 +311,10 @@ int main(int argc, char **argv)
 		return cmd_check_list(argc - 1, argv + 1, !strcmp(cmd, "list"));
 	if (!strcmp(cmd, "env"))
 		return cmd_env();
+	if (!strcmp(cmd, "report"))
+		return cmd_report(argc - 1, argv + 1);
+	if (!strcmp(cmd, "diff"))
+		return cmd_diff(argc - 1, argv + 1);
 	fprintf(stderr, "netrepro: unknown command '%s'\n%s", cmd, usage);
 	return 2;
 }

@@ -1,0 +1,76 @@
+/* What changed between two runs: per case its status and every step whose
+ * observed result differs. Steps are matched by line and loop position: the
+ * same line is the same question asked. */
+#include "report.h"
+
+#include <string.h>
+
+static void env_line(FILE *f, const char *mark, const char *path, const json_t *rec)
+{
+	json_t *env = json_object_get(rec, "environment"), *p = json_object_get(env, "platform");
+	fprintf(f, "%s %s: kernel %s (%s, %s, virt %s, %s)\n", mark, path, run_label(rec),
+		jstr(p, "distro"), jstr(json_object_get(env, "kernel"), "arch"), jstr(p, "virt"),
+		jstr(env, "privilege"));
+}
+
+static void header(FILE *f, const char *id, int *shown)
+{
+	if (!*shown)
+		fprintf(f, "\ncase %s\n", id);
+	*shown = 1;
+}
+
+/* 1 if the case differs. */
+static int diff_case(FILE *f, const char *id, const json_t *a, const json_t *b)
+{
+	int shown = 0;
+	if (strcmp(jstr(a, "status"), jstr(b, "status"))) {
+		header(f, id, &shown);
+		fprintf(f, "  status: %s -> %s\n", jstr(a, "status"), jstr(b, "status"));
+	}
+	size_t i;
+	json_t *s;
+	json_array_foreach(json_object_get(a, "steps"), i, s) {
+		const json_t *t = case_step(b, s);
+		if (t && !strcmp(jstr(s, "observed"), jstr(t, "observed")))
+			continue;
+		header(f, id, &shown);
+		fprintf(f, "  line %lld on %s%s%s: %s: %s -> %s\n",
+			(long long)json_integer_value(json_object_get(s, "line")), jstr(s, "host"),
+			*jstr(s, "iter") ? " at " : "", jstr(s, "iter"), jstr(s, "call"),
+			jstr(s, "observed"), t ? jstr(t, "observed") : "(not recorded)");
+	}
+	json_array_foreach(json_object_get(b, "steps"), i, s) {
+		if (case_step(a, s))
+			continue;
+		header(f, id, &shown);
+		fprintf(f, "  line %lld on %s%s%s: %s: (not recorded) -> %s\n",
+			(long long)json_integer_value(json_object_get(s, "line")), jstr(s, "host"),
+			*jstr(s, "iter") ? " at " : "", jstr(s, "iter"), jstr(s, "call"), jstr(s, "observed"));
+	}
+	return shown;
+}
+
+int report_diff(FILE *f, const json_t *a, const json_t *b, const char *pa, const char *pb)
+{
+	json_t *const both[2] = { (json_t *)a, (json_t *)b };
+	json_t *ids = case_ids(both, 2), *id;
+	size_t i;
+	int differ = 0;
+	env_line(f, "---", pa, a);
+	env_line(f, "+++", pb, b);
+	json_array_foreach(ids, i, id) {
+		const char *cid = json_string_value(id);
+		const json_t *ca = case_find(a, cid), *cb = case_find(b, cid);
+		if (!ca || !cb) {
+			fprintf(f, "\ncase %s\n  only in %s (%s)\n", cid, ca ? pa : pb,
+				jstr(ca ? ca : cb, "status"));
+			differ++;
+		} else {
+			differ += diff_case(f, cid, ca, cb);
+		}
+	}
+	json_decref(ids);
+	fprintf(f, "\n%d case(s) differ\n", differ);
+	return differ;
+}

@@ -1,0 +1,165 @@
+/* One self-contained HTML page (no scripts or styles fetched): the case x
+ * run matrix coloured by status, each cell opening onto its steps. */
+#include "report.h"
+
+#include <string.h>
+
+#define HTML "<>&\""
+
+static const char style[] =
+	"body{font:14px/1.4 system-ui,sans-serif;margin:1.5em;color:#222}"
+	"table{border-collapse:collapse;margin:.5em 0}"
+	"th,td{border:1px solid #ccc;padding:3px 7px;vertical-align:top;text-align:left}"
+	"th{background:#f3f3f3}code{font:12px ui-monospace,monospace}"
+	".PASS{background:#d9f2d9}.FAIL{background:#f8d0d0}.ERROR{background:#f2c6f2}"
+	".TIMEOUT{background:#fde2b8}.SKIP{background:#e6e6e6}.MISS{background:#fff;color:#999}"
+	".differs{outline:3px solid #d33;outline-offset:-3px}"
+	"tr.fail td{background:#fbe3e3;font-weight:bold}"
+	"details summary{cursor:pointer}";
+
+static void esc(FILE *f, const char *s)
+{
+	put_escaped(f, s, HTML);
+}
+
+static void env_table(FILE *f, json_t *const *recs, int n)
+{
+	static const char *const rows[][3] = {
+		{ "kernel", "kernel", "release" }, { "kernel version", "kernel", "version" },
+		{ "arch", "kernel", "arch" }, { "distro", "platform", "distro" },
+		{ "virtualisation", "platform", "virt" },
+	};
+	fprintf(f, "<h2>Environment</h2><table id=\"environment\"><tr><th></th>");
+	for (int r = 0; r < n; r++)
+		fprintf(f, "<th>run %d</th>", r + 1);
+	fprintf(f, "</tr>\n");
+	for (size_t k = 0; k < sizeof rows / sizeof *rows; k++) {
+		fprintf(f, "<tr><th>%s</th>", rows[k][0]);
+		for (int r = 0; r < n; r++) {
+			fprintf(f, "<td>");
+			esc(f, jstr(json_object_get(json_object_get(recs[r], "environment"), rows[k][1]), rows[k][2]));
+			fprintf(f, "</td>");
+		}
+		fprintf(f, "</tr>\n");
+	}
+	const char *key;
+	json_t *v;
+	json_object_foreach(json_object_get(json_object_get(recs[0], "environment"), "sysctl"), key, v) {
+		fprintf(f, "<tr><th><code>%s</code></th>", key);
+		for (int r = 0; r < n; r++) {
+			json_t *s = json_object_get(json_object_get(json_object_get(recs[r], "environment"), "sysctl"), key);
+			fprintf(f, "<td>");
+			esc(f, json_is_string(s) ? json_string_value(s) : "-");
+			fprintf(f, "</td>");
+		}
+		fprintf(f, "</tr>\n");
+	}
+	fprintf(f, "</table>\n");
+}
+
+static void steps(FILE *f, const json_t *c)
+{
+	fprintf(f, "<table class=\"steps\"><tr><th>line</th><th>host</th><th>call</th>"
+		   "<th>expected</th><th>observed</th></tr>\n");
+	size_t i;
+	json_t *s;
+	json_array_foreach(json_object_get(c, "steps"), i, s) {
+		int fail = !strcmp(jstr(s, "status"), "fail");
+		fprintf(f, "<tr%s><td>%lld</td><td>", fail ? " class=\"fail\"" : "",
+			(long long)json_integer_value(json_object_get(s, "line")));
+		esc(f, jstr(s, "host"));
+		fprintf(f, "</td><td><code>");
+		esc(f, jstr(s, "call"));
+		if (*jstr(s, "iter")) {
+			fprintf(f, "</code> at <code>");
+			esc(f, jstr(s, "iter"));
+		}
+		fprintf(f, "</code></td><td>");
+		esc(f, *jstr(s, "expected") ? jstr(s, "expected") : "-");
+		fprintf(f, "</td><td>");
+		esc(f, jstr(s, "observed"));
+		if (*jstr(s, "detail")) {
+			fprintf(f, " <small>(");
+			esc(f, jstr(s, "detail"));
+			fprintf(f, ")</small>");
+		}
+		fprintf(f, "</td></tr>\n");
+	}
+	fprintf(f, "</table>\n");
+}
+
+
+static void cell(FILE *f, const json_t *c, int differs)
+{
+	const char *status = c ? jstr(c, "status") : "MISS";
+	fprintf(f, "<td class=\"%s%s\" data-status=\"%s\">", status, differs ? " differs" : "", status);
+	if (!c) {
+		fprintf(f, "not run</td>");
+		return;
+	}
+	fprintf(f, "<details><summary>%s%s</summary>", status, differs ? " (differs)" : "");
+	if (*jstr(c, "reason")) {
+		fprintf(f, "<p>");
+		esc(f, jstr(c, "reason"));
+		fprintf(f, "</p>");
+	}
+	steps(f, c);
+	fprintf(f, "</details></td>");
+}
+
+static void matrix(FILE *f, json_t *const *recs, int n)
+{
+	json_t *ids = case_ids(recs, n), *id;
+	size_t i;
+	fprintf(f, "<h2>Results</h2><table id=\"matrix\"><tr><th>case</th>");
+	for (int r = 0; r < n; r++) {
+		fprintf(f, "<th>");
+		esc(f, run_label(recs[r]));
+		fprintf(f, "</th>");
+	}
+	fprintf(f, "</tr>\n");
+	json_array_foreach(ids, i, id) {
+		const char *cid = json_string_value(id);
+		const json_t *first = case_find(recs[0], cid), *c = NULL;
+		fprintf(f, "<tr data-case=\"");
+		esc(f, cid);
+		fprintf(f, "\"><th><code>");
+		esc(f, cid);
+		fprintf(f, "</code><br><small>");
+		for (int r = 0; r < n && !(c = case_find(recs[r], cid)); r++)
+			;
+		esc(f, jstr(c, "title"));
+		fprintf(f, "</small></th>");
+		for (int r = 0; r < n; r++) {
+			c = case_find(recs[r], cid);
+			cell(f, c, n > 1 && !case_same_answers(first, c));
+		}
+		fprintf(f, "</tr>\n");
+	}
+	fprintf(f, "</table>\n");
+	json_decref(ids);
+}
+
+static void write_html(FILE *f, json_t *const *recs, int n)
+{
+	fprintf(f, "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
+		   "<title>netrepro report</title><style>%s</style></head><body>\n"
+		   "<h1>netrepro report</h1>\n<p>", style);
+	for (int r = 0; r < n; r++) {
+		json_t *sum = json_object_get(recs[r], "summary");
+		fprintf(f, "%s<b>", r ? "<br>" : "");
+		esc(f, run_label(recs[r]));
+		fprintf(f, "</b>: %lld passed, %lld failed, %lld errors, %lld skipped, %lld timed out",
+			(long long)json_integer_value(json_object_get(sum, "PASS")),
+			(long long)json_integer_value(json_object_get(sum, "FAIL")),
+			(long long)json_integer_value(json_object_get(sum, "ERROR")),
+			(long long)json_integer_value(json_object_get(sum, "SKIP")),
+			(long long)json_integer_value(json_object_get(sum, "TIMEOUT")));
+	}
+	fprintf(f, "</p>\n");
+	matrix(f, recs, n);
+	env_table(f, recs, n);
+	fprintf(f, "</body></html>\n");
+}
+
+const struct report_writer report_html = { "html", "one self-contained HTML page", write_html };

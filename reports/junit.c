@@ -1,0 +1,119 @@
+/* JUnit XML: a testsuite per record, named with its kernel, a testcase per
+ * case; FAIL is a failure, ERROR and TIMEOUT are errors, SKIP is skipped, and
+ * the step trace is the message body. */
+#include "report.h"
+
+#include <string.h>
+
+#define XML "<>&\""
+
+static void attr(FILE *f, const char *name, const char *value)
+{
+	fprintf(f, " %s=\"", name);
+	put_escaped(f, value, XML);
+	fputc('"', f);
+}
+
+static void property(FILE *f, const char *name, const char *value)
+{
+	fprintf(f, "      <property");
+	attr(f, "name", name);
+	attr(f, "value", value);
+	fprintf(f, "/>\n");
+}
+
+static void properties(FILE *f, const json_t *rec)
+{
+	json_t *env = json_object_get(rec, "environment");
+	json_t *k = json_object_get(env, "kernel"), *p = json_object_get(env, "platform");
+	fprintf(f, "    <properties>\n");
+	property(f, "kernel.release", jstr(k, "release"));
+	property(f, "kernel.version", jstr(k, "version"));
+	property(f, "kernel.arch", jstr(k, "arch"));
+	property(f, "platform.distro", jstr(p, "distro"));
+	property(f, "platform.virt", jstr(p, "virt"));
+	property(f, "privilege", jstr(env, "privilege"));
+	const char *key;
+	json_t *v;
+	json_object_foreach(json_object_get(env, "sysctl"), key, v)
+		property(f, key, json_is_string(v) ? json_string_value(v) : "");
+	fprintf(f, "    </properties>\n");
+}
+
+static void body(FILE *f, const json_t *c, const char *tag, const char *type)
+{
+	char *msg = NULL, *trace = NULL;
+	size_t ml = 0, tl = 0;
+	FILE *m = open_memstream(&msg, &ml), *t = open_memstream(&trace, &tl);
+	case_first_failure(m, c);
+	case_trace(t, c, "");
+	fclose(m);
+	fclose(t);
+	fprintf(f, "      <%s", tag);
+	attr(f, "message", msg);
+	attr(f, "type", type);
+	fprintf(f, ">");
+	put_escaped(f, trace, XML);
+	fprintf(f, "</%s>\n", tag);
+	free(msg);
+	free(trace);
+}
+
+static void testcase(FILE *f, const json_t *c)
+{
+	const char *id = jstr(c, "id"), *slash = strrchr(id, '/'), *status = jstr(c, "status");
+	char classname[256];
+	snprintf(classname, sizeof classname, "netrepro%s%.*s", slash ? "." : "",
+		 slash ? (int)(slash - id) : 0, id);
+	for (char *p = classname; *p; p++)
+		*p = *p == '/' ? '.' : *p;
+	fprintf(f, "    <testcase");
+	attr(f, "classname", classname);
+	attr(f, "name", slash ? slash + 1 : id);
+	fprintf(f, " time=\"%.3f\"", json_real_value(json_object_get(c, "duration_s")));
+	attr(f, "file", jstr(c, "file"));
+	if (!strcmp(status, "PASS")) {
+		fprintf(f, "/>\n");
+		return;
+	}
+	fprintf(f, ">\n");
+	if (!strcmp(status, "SKIP")) {
+		fprintf(f, "      <skipped");
+		attr(f, "message", jstr(c, "reason"));
+		fprintf(f, "/>\n");
+	} else {
+		body(f, c, strcmp(status, "FAIL") ? "error" : "failure", status);
+	}
+	fprintf(f, "    </testcase>\n");
+}
+
+static long long count(const json_t *rec, const char *status)
+{
+	return (long long)json_integer_value(json_object_get(json_object_get(rec, "summary"), status));
+}
+
+static void write_junit(FILE *f, json_t *const *recs, int n)
+{
+	fprintf(f, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites name=\"netrepro\">\n");
+	for (int r = 0; r < n; r++) {
+		char name[256];
+		snprintf(name, sizeof name, "netrepro %s", run_label(recs[r]));
+		fprintf(f, "  <testsuite");
+		attr(f, "name", name);
+		fprintf(f, " tests=\"%zu\" failures=\"%lld\" errors=\"%lld\" skipped=\"%lld\" time=\"%.3f\"",
+			json_array_size(json_object_get(recs[r], "cases")), count(recs[r], "FAIL"),
+			count(recs[r], "ERROR") + count(recs[r], "TIMEOUT"), count(recs[r], "SKIP"),
+			json_real_value(json_object_get(recs[r], "duration_s")));
+		attr(f, "timestamp", jstr(recs[r], "started"));
+		fprintf(f, ">\n");
+		properties(f, recs[r]);
+		size_t i;
+		json_t *c;
+		json_array_foreach(json_object_get(recs[r], "cases"), i, c)
+			testcase(f, c);
+		fprintf(f, "  </testsuite>\n");
+	}
+	fprintf(f, "</testsuites>\n");
+}
+
+const struct report_writer report_junit = { "junit", "JUnit XML for CI", write_junit };

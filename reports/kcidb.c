@@ -1,0 +1,106 @@
+/* KCIDB v5.3 (KernelCI's report schema): one checkout and one build per
+ * record (the kernel that ran), one test per case. The environment goes in
+ * the tests' environment.misc. */
+#include "report.h"
+
+#include <ctype.h>
+#include <string.h>
+
+static const char *kcidb_status(const char *s)
+{
+	static const char *const map[][2] = {
+		{ "PASS", "PASS" }, { "FAIL", "FAIL" }, { "ERROR", "ERROR" },
+		{ "TIMEOUT", "ERROR" }, { "SKIP", "SKIP" },
+	};
+	for (size_t i = 0; i < sizeof map / sizeof *map; i++)
+		if (!strcmp(map[i][0], s))
+			return map[i][1];
+	return "MISS";   /* the run never produced a result for it */
+}
+
+/* KCIDB paths are dot-separated [a-zA-Z0-9_-] words: "seed/x[v=1]" becomes
+ * "netrepro.seed.x.v_1". */
+static void kcidb_path(const char *id, char *out, size_t len)
+{
+	size_t o = (size_t)snprintf(out, len, "netrepro.");
+	int dot = 0;
+	for (const char *p = id; *p && o + 2 < len; p++) {
+		int word = isalnum((unsigned char)*p) || *p == '-' || *p == '_';
+		int sep = *p == '/' || *p == '[' || *p == ',';
+		if (sep && !dot) {
+			out[o++] = '.';
+			dot = 1;
+		} else if (!sep && *p != ']') {
+			out[o++] = word ? *p : '_';
+			dot = 0;
+		}
+	}
+	while (o > 0 && out[o - 1] == '.')
+		o--;
+	out[o] = '\0';
+}
+
+static char *trace_text(const json_t *c)
+{
+	char *text = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&text, &len);
+	case_trace(f, c, "");
+	fclose(f);
+	if (len > 16384)
+		text[16384] = '\0';   /* an excerpt, as the field's name says */
+	return text;
+}
+
+static void add_run(json_t *doc, const json_t *rec)
+{
+	json_t *env = json_object_get(rec, "environment");
+	json_t *kernel = json_object_get(env, "kernel");
+	char checkout[512], build[600];
+	snprintf(checkout, sizeof checkout, "netrepro:%s", jstr(kernel, "release"));
+	snprintf(build, sizeof build, "%s:%s", checkout, jstr(kernel, "arch"));
+	json_array_append_new(json_object_get(doc, "checkouts"),
+		json_pack("{s:s, s:s, s:s, s:b}", "id", checkout, "origin", "netrepro",
+			  "comment", jstr(kernel, "version"), "valid", 1));
+	char arch[64];
+	size_t k = 0;
+	for (const char *p = jstr(kernel, "arch"); *p && k + 1 < sizeof arch; p++)
+		arch[k++] = isalnum((unsigned char)*p) ? (char)tolower((unsigned char)*p) : '_';
+	arch[k] = '\0';
+	json_array_append_new(json_object_get(doc, "builds"),
+		json_pack("{s:s, s:s, s:s, s:s, s:s, s:s}", "id", build, "checkout_id", checkout,
+			  "origin", "netrepro", "architecture", arch, "status", "PASS",
+			  "comment", jstr(kernel, "release")));
+	size_t i;
+	json_t *c;
+	json_array_foreach(json_object_get(rec, "cases"), i, c) {
+		char path[512], id[1600];
+		kcidb_path(jstr(c, "id"), path, sizeof path);
+		snprintf(id, sizeof id, "%s:%s:%s", build, jstr(rec, "started"), jstr(c, "id"));
+		char *log = trace_text(c);
+		json_t *t = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:f, s:s, s:{s:s, s:O}, s:{s:s, s:O, s:O}}",
+			"id", id, "build_id", build, "origin", "netrepro", "path", path,
+			"status", kcidb_status(jstr(c, "status")), "start_time", jstr(rec, "started"),
+			"duration", json_real_value(json_object_get(c, "duration_s")), "log_excerpt", log,
+			"environment", "comment", jstr(json_object_get(env, "platform"), "distro"), "misc", env,
+			"misc", "case_id", jstr(c, "id"), "refs", json_object_get(c, "refs"),
+			"variant", json_object_get(c, "variant"));
+		if (*jstr(c, "title"))
+			json_object_set_new(t, "comment", json_string(jstr(c, "title")));
+		json_array_append_new(json_object_get(doc, "tests"), t);
+		free(log);
+	}
+}
+
+static void write_kcidb(FILE *f, json_t *const *recs, int n)
+{
+	json_t *doc = json_pack("{s:{s:i, s:i}, s:[], s:[], s:[]}", "version", "major", 5, "minor", 3,
+				"checkouts", "builds", "tests");
+	for (int r = 0; r < n; r++)
+		add_run(doc, recs[r]);
+	json_dumpf(doc, f, JSON_INDENT(1) | JSON_PRESERVE_ORDER);
+	fputc('\n', f);
+	json_decref(doc);
+}
+
+const struct report_writer report_kcidb = { "kcidb", "KCIDB v5.3 for KernelCI", write_kcidb };

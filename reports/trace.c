@@ -1,0 +1,40 @@
+/* A case's step trace as plain text: what KTAP, JUnit and KCIDB carry. */
+#include "report.h"
+
+#include <string.h>
+
+void case_trace(FILE *f, const json_t *c, const char *prefix)
+{
+	size_t i;
+	json_t *s;
+	json_array_foreach(json_object_get(c, "steps"), i, s) {
+		const char *iter = jstr(s, "iter"), *detail = jstr(s, "detail");
+		int fail = !strcmp(jstr(s, "status"), "fail");
+		fprintf(f, "%s%s %lld %s%s%s: %s", prefix, fail ? "!!" : "  ",
+			(long long)json_integer_value(json_object_get(s, "line")), jstr(s, "host"),
+			*iter ? " " : "", iter, jstr(s, "call"));
+		if (fail)
+			fprintf(f, "\n%s     expected: %s\n%s     observed: %s", prefix, jstr(s, "expected"),
+				prefix, jstr(s, "observed"));
+		else
+			fprintf(f, " = %s", jstr(s, "observed"));
+		fprintf(f, "%s%s%s\n", *detail ? " (" : "", detail, *detail ? ")" : "");
+	}
+	if (*jstr(c, "reason"))
+		fprintf(f, "%s%s: %s\n", prefix, jstr(c, "status"), jstr(c, "reason"));
+}
+
+/* The first mismatch as one line: the message of a JUnit failure. */
+void case_first_failure(FILE *f, const json_t *c)
+{
+	size_t i;
+	json_t *s;
+	json_array_foreach(json_object_get(c, "steps"), i, s)
+		if (!strcmp(jstr(s, "status"), "fail")) {
+			fprintf(f, "line %lld: %s: expected %s, observed %s",
+				(long long)json_integer_value(json_object_get(s, "line")), jstr(s, "call"),
+				jstr(s, "expected"), jstr(s, "observed"));
+			return;
+		}
+	fprintf(f, "%s", *jstr(c, "reason") ? jstr(c, "reason") : jstr(c, "status"));
+}
