@@ -2,7 +2,7 @@
 CC      ?= cc
 PKGS    := libnl-3.0 libnl-route-3.0 jansson
 DEBS    := gcc make pkg-config libnl-3-dev libnl-route-3-dev libjansson-dev libcmocka-dev \
-           python3 python3-pytest python3-jsonschema iproute2 kmod
+           python3 python3-pytest python3-jsonschema iproute2 kmod chromium
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 CFLAGS  ?= -O2 -g

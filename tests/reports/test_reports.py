@@ -1,0 +1,250 @@
+"""Run records and what is made of them: the schema, report formats, diff,
+and the pytest plugin that runs the case library."""
+import copy
+import json
+import os
+import shutil
+import subprocess
+import xml.dom.minidom
+
+import jsonschema
+import pytest
+
+ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
+NETREPRO = os.path.join(ROOT, "build", "netrepro")
+SCHEMA = os.path.join(ROOT, "reports", "run.schema.json")
+KCIDB_SCHEMA = os.path.join(ROOT, "..", "shared", "schemas", "kcidb-v5.3.schema.json")
+PYTHON = "/usr/bin/python3"
+
+
+def netrepro(*args, check=None):
+    proc = subprocess.run([NETREPRO, *args], capture_output=True, text=True, cwd=ROOT)
+    if check is not None:
+        assert proc.returncode == check, proc.stderr + proc.stdout
+    return proc
+
+
+@pytest.fixture(scope="module")
+def seed_record(tmp_path_factory):
+    path = tmp_path_factory.mktemp("rec") / "seed.json"
+    netrepro("run", "--json", str(path), "cases/seed", check=0)
+    with open(path) as f:
+        return path, json.load(f)
+
+
+@pytest.fixture(scope="module")
+def seed_ids():
+    return netrepro("list", "cases/seed", check=0).stdout.split()
+
+
+def other_kernel(record, tmp_path, release="6.1.0-50-amd64", errno_change=True):
+    """The same record as if run on another kernel where one step answered
+    differently: what a kernel matrix produces."""
+    rec = copy.deepcopy(record)
+    rec["environment"]["kernel"]["release"] = release
+    case = next(c for c in rec["cases"] if c["id"] == "seed/realm-dualstack[v6only=0]")
+    step = next(s for s in case["steps"] if s["call"] == "bind(s4, 0.0.0.0:443)")
+    if errno_change:
+        step.update(ret=0, errno=None, observed="0", status="fail")
+        case["status"] = "FAIL"
+        rec["summary"]["PASS"] -= 1
+        rec["summary"]["FAIL"] += 1
+    path = tmp_path / f"{release}.json"
+    path.write_text(json.dumps(rec))
+    return path, rec, step["line"]
+
+
+def test_record_validates_against_schema(seed_record, tmp_path):
+    with open(SCHEMA) as f:
+        schema = json.load(f)
+    jsonschema.validate(seed_record[1], schema)
+    assert seed_record[1]["environment"]["kernel"]["release"] == os.uname().release
+    # a record with failures and skips validates too
+    case = tmp_path / "cases" / "mixed.case"
+    case.parent.mkdir()
+    shutil.copytree(os.path.join(ROOT, "fixtures"), tmp_path / "fixtures")
+    case.write_text('title "mixed"\nuse fixtures/host.net\nvary x = 1, 2\nrequire kernel >= 99.0 when x == 2\n'
+                    'on a\n  s = socket(INET, DGRAM)\n  bind(s, 127.0.0.1:80) = EADDRINUSE\n')
+    rec = tmp_path / "mixed.json"
+    proc = netrepro("run", "--json", str(rec), str(case))
+    assert proc.returncode == 1
+    data = json.loads(rec.read_text())
+    jsonschema.validate(data, schema)
+    assert [c["status"] for c in data["cases"]] == ["FAIL", "SKIP"]
+    assert data["cases"][1]["reason"] == "requires kernel >= 99.0"
+
+
+def test_env_command_matches_record(seed_record):
+    env = json.loads(netrepro("env", check=0).stdout)
+    with open(SCHEMA) as f:
+        schema = json.load(f)
+    jsonschema.validate(env, schema["$defs"]["environment"] | {"$defs": schema["$defs"]})
+    assert env["kernel"] == seed_record[1]["environment"]["kernel"]
+    for key in ("net.ipv4.ip_local_port_range", "net.ipv6.bindv6only", "net.ipv4.tcp_timestamps"):
+        with open("/proc/sys/" + key.replace(".", "/")) as f:
+            assert env["sysctl"][key] == " ".join(f.read().split())
+
+
+def test_markdown_single_run(seed_record, seed_ids):
+    md = netrepro("report", "--format", "md", str(seed_record[0]), check=0).stdout
+    assert os.uname().release in md
+    for case_id in seed_ids:
+        assert f"### `{case_id}`" in md
+    assert "| `bind(s4, 0.0.0.0:443)` | EADDRINUSE | EADDRINUSE |" in md
+    assert "<details><summary>case source" in md
+    assert "netrepro run -k 'seed/realm-dualstack[v6only=0]' cases/seed/realm-dualstack.case" in md
+    assert "case × kernel" not in md
+
+
+def test_markdown_two_kernels_has_matrix(seed_record, tmp_path):
+    other, _, _ = other_kernel(seed_record[1], tmp_path)
+    md = netrepro("report", "--format", "md", str(seed_record[0]), str(other), check=0).stdout
+    assert "## Results: case × kernel" in md
+    header = next(line for line in md.splitlines() if line.startswith("| case |"))
+    assert os.uname().release in header and "6.1.0-50-amd64" in header
+    row = next(line for line in md.splitlines() if "realm-dualstack\\[v6only=0]" in line and line.startswith("| **⚠"))
+    assert "❌ FAIL (differs)" in row
+    same = next(line for line in md.splitlines() if "realm-dualstack\\[v6only=1]" in line and line.startswith("|"))
+    assert "⚠" not in same
+
+
+def test_junit(seed_record, seed_ids, tmp_path):
+    other, _, _ = other_kernel(seed_record[1], tmp_path)
+    out = netrepro("report", "--format", "junit", str(seed_record[0]), str(other), check=0).stdout
+    doc = xml.dom.minidom.parseString(out)
+    suites = doc.getElementsByTagName("testsuite")
+    assert len(suites) == 2
+    assert os.uname().release in suites[0].getAttribute("name")
+    assert "6.1.0-50-amd64" in suites[1].getAttribute("name")
+    cases = suites[1].getElementsByTagName("testcase")
+    assert len(cases) == len(seed_ids)
+    failures = suites[1].getElementsByTagName("failure")
+    assert len(failures) == 1 and suites[1].getAttribute("failures") == "1"
+    assert "bind(s4, 0.0.0.0:443): expected EADDRINUSE, observed 0" in failures[0].getAttribute("message")
+    props = {p.getAttribute("name"): p.getAttribute("value") for p in suites[0].getElementsByTagName("property")}
+    assert props["kernel.release"] == os.uname().release
+
+
+def test_kcidb_validates(seed_record, seed_ids, tmp_path):
+    other, _, _ = other_kernel(seed_record[1], tmp_path)
+    out = netrepro("report", "--format", "kcidb", str(seed_record[0]), str(other), check=0).stdout
+    doc = json.loads(out)
+    with open(KCIDB_SCHEMA) as f:
+        jsonschema.validate(doc, json.load(f))
+    assert len(doc["tests"]) == 2 * len(seed_ids)
+    assert len(doc["builds"]) == 2 and len(doc["checkouts"]) == 2
+    statuses = {t["misc"]["case_id"] + "@" + t["build_id"]: t["status"] for t in doc["tests"]}
+    assert "FAIL" in statuses.values() and "PASS" in statuses.values()
+    assert doc["tests"][0]["environment"]["misc"]["kernel"]["release"] == os.uname().release
+
+
+def test_ktap_report_matches_run(seed_record):
+    ran = netrepro("run", "cases/seed", check=0).stdout
+    made = netrepro("report", "--format", "ktap", str(seed_record[0]), check=0).stdout
+    assert made == ran
+
+
+def _chromium():
+    for name in ("chromium", "chromium-browser"):
+        path = shutil.which(name)
+        if path:
+            return path
+    return None
+
+
+@pytest.mark.skipif(os.geteuid() != 0 and not _chromium(), reason="chromium not installed")
+def test_html_renders_in_chromium(seed_record, seed_ids, tmp_path):
+    chromium = _chromium()
+    assert chromium, "chromium is not installed (make deps installs it)"
+    other, _, _ = other_kernel(seed_record[1], tmp_path)
+    html = tmp_path / "report.html"
+    netrepro("report", "--format", "html", "-o", str(html), str(seed_record[0]), str(other), check=0)
+    text = html.read_text()
+    assert "http://" not in text.replace("http://www.w3.org", "") and "https://" not in text.split("<body>")[0]
+    dom = subprocess.run([chromium, "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
+                          "--no-first-run", "--disable-background-networking", "--disable-component-update",
+                          "--disable-sync", f"--user-data-dir={tmp_path / 'profile'}", "--dump-dom",
+                          html.as_uri()], capture_output=True, text=True, timeout=120)
+    assert dom.returncode == 0, dom.stderr[-2000:]
+    rendered = dom.stdout
+    for case_id in seed_ids:
+        assert f'data-case="{case_id}"' in rendered
+    assert rendered.count('data-status="PASS"') == 2 * len(seed_ids) - 1
+    assert rendered.count('data-status="FAIL"') == 1
+    assert 'class="FAIL differs"' in rendered
+    assert "6.1.0-50-amd64" in rendered and os.uname().release in rendered
+
+
+def test_diff(seed_record, tmp_path):
+    same = netrepro("diff", str(seed_record[0]), str(seed_record[0]))
+    assert same.returncode == 0, same.stdout
+    assert "0 case(s) differ" in same.stdout
+    other, _, line = other_kernel(seed_record[1], tmp_path)
+    changed = netrepro("diff", str(seed_record[0]), str(other))
+    assert changed.returncode == 1
+    out = changed.stdout
+    assert "case seed/realm-dualstack[v6only=0]" in out
+    assert f"line {line} on a: bind(s4, 0.0.0.0:443): EADDRINUSE -> 0" in out
+    assert "status: PASS -> FAIL" in out
+    assert os.uname().release in out and "6.1.0-50-amd64" in out
+    assert "v6only=1" not in out
+    # a case on one side only is listed
+    rec = json.loads(other.read_text())
+    rec["cases"] = rec["cases"][1:]
+    fewer = tmp_path / "fewer.json"
+    fewer.write_text(json.dumps(rec))
+    out = netrepro("diff", str(seed_record[0]), str(fewer)).stdout
+    assert f"only in {seed_record[0]}" in out
+
+
+@pytest.mark.parametrize("content,message", [
+    ('{"schema": "netrepro.run/2", "cases": []}', "newer netrepro"),
+    ('{"schema": "netrepro.run/1", "cas', "not a run record"),
+    ('[1, 2, 3]', "not a netrepro run record"),
+    ('{"hello": "world"}', "not a netrepro run record"),
+])
+def test_bad_records_exit_2(tmp_path, seed_record, content, message):
+    bad = tmp_path / "bad.json"
+    bad.write_text(content)
+    for args in (["report", "--format", "md", str(bad)], ["diff", str(bad), str(seed_record[0])]):
+        proc = netrepro(*args)
+        assert proc.returncode == 2
+        assert message in proc.stderr
+        assert proc.stdout == ""
+
+
+def test_report_usage_errors(seed_record):
+    assert netrepro("report", str(seed_record[0])).returncode == 2
+    proc = netrepro("report", "--format", "pdf", str(seed_record[0]))
+    assert proc.returncode == 2 and "md, html, junit, ktap, kcidb" in proc.stderr
+    assert netrepro("diff", str(seed_record[0])).returncode == 2
+
+
+def test_pytest_plugin_collects_cases(seed_ids, tmp_path):
+    proc = subprocess.run([PYTHON, "-m", "pytest", "cases/seed", "-q", "-p", "no:cacheprovider",
+                           f"--junitxml={tmp_path / 'j.xml'}"], capture_output=True, text=True, cwd=ROOT)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert f"{len(seed_ids)} passed" in proc.stdout
+    names = [t.getAttribute("name") for t in
+             xml.dom.minidom.parse(str(tmp_path / "j.xml")).getElementsByTagName("testcase")]
+    assert sorted(names) == sorted(seed_ids)
+    one = subprocess.run([PYTHON, "-m", "pytest", "cases/seed", "-q", "-k", "zenoh and none"],
+                         capture_output=True, text=True, cwd=ROOT)
+    assert "1 passed" in one.stdout, one.stdout
+
+
+def test_pytest_plugin_reports_failure_and_skip(tmp_path):
+    cases = tmp_path / "cases"
+    cases.mkdir()
+    shutil.copytree(os.path.join(ROOT, "fixtures"), tmp_path / "fixtures")
+    (cases / "mix.case").write_text(
+        'title "mix"\nuse fixtures/host.net\nvary k = old, new\n'
+        'on a\n  s = socket(INET, STREAM)\n  bind(s, 127.0.0.1:80) = EADDRINUSE when k == old | 0\n')
+    (cases / "later.case").write_text('use fixtures/host.net\nrequire kernel >= 99.0\non a\n  s = socket(INET, STREAM)\n')
+    env = dict(os.environ, NETREPRO=NETREPRO, PYTHONPATH=os.path.join(ROOT, "tests"))
+    proc = subprocess.run([PYTHON, "-m", "pytest", "-p", "netrepro_pytest", "-p", "no:cacheprovider",
+                           "-rs", str(cases)], capture_output=True, text=True, cwd=tmp_path, env=env)
+    assert proc.returncode == 1
+    assert "1 failed, 1 passed, 1 skipped" in proc.stdout
+    assert "expected: EADDRINUSE" in proc.stdout and "observed: 0" in proc.stdout
+    assert "requires kernel >= 99.0" in proc.stdout
