@@ -55,7 +55,11 @@ test: unit e2e
 
 run: $(B)/netrepro
 	@mkdir -p $(B)/reports
-	$(B)/netrepro run --json $(B)/reports/run.json cases/
+	@rc=0; $(B)/netrepro run --json $(B)/reports/run.json cases/ || rc=$$?; \
+	if [ -f $(B)/reports/run.json ]; then \
+	  $(B)/netrepro report --format md -o $(B)/reports/run.md $(B)/reports/run.json && \
+	  $(B)/netrepro report --format html -o $(B)/reports/run.html $(B)/reports/run.json && \
+	  echo "reports: $(B)/reports/run.json run.md run.html"; fi; exit $$rc
 
 bench: $(B)/netrepro
 	$(PYTHON) bench/bench.py
