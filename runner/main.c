@@ -67,11 +67,6 @@ static int is_case_file(const char *name)
 	return n > 5 && !strcmp(name + n - 5, ".case");
 }
 
-static int cmpstr(const void *a, const void *b)
-{
-	return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
 /* Every *.case under path, sorted, so ids come out in a stable order. */
 static int collect(const char *path, char ***out, int *n)
 {
@@ -119,6 +114,56 @@ static void suite_free(struct suite *s)
 	free(s->sc);
 }
 
+/* The id of a case does not depend on where netrepro runs from: it is
+ * taken from the absolute path (made lexically: ".", ".." and "//" folded,
+ * symlinks kept), so "seed", "./cases/seed" and "/x/cases/seed" agree. */
+static void id_base_of(const char *path, char *id, size_t len)
+{
+	char abs[8192], cwd[4096];
+	if (path[0] != '/' && getcwd(cwd, sizeof cwd))
+		snprintf(abs, sizeof abs, "%s/%s", cwd, path);
+	else
+		snprintf(abs, sizeof abs, "%s", path);
+	char *out = abs, *o = abs;     /* fold in place: o never passes r */
+	for (char *r = abs; *r;) {
+		while (*r == '/')
+			r++;
+		size_t n = strcspn(r, "/");
+		if (n == 0)
+			break;
+		if (n == 1 && r[0] == '.') {
+			r += n;
+			continue;
+		}
+		if (n == 2 && r[0] == '.' && r[1] == '.') {
+			while (o > out && *--o != '/')
+				;
+			r += n;
+			continue;
+		}
+		*o++ = '/';
+		memmove(o, r, n);
+		o += n;
+		r += n;
+	}
+	*o = '\0';
+	case_id_from_path(abs, id, len);
+}
+
+struct found {
+	char *path;
+	char id[4096];              /* the id without the variant */
+	struct stat st;
+};
+
+/* By id, so the order does not depend on how the paths were written. */
+static int cmpfound(const void *a, const void *b)
+{
+	const struct found *x = a, *y = b;
+	int c = strcmp(x->id, y->id);
+	return c ? c : strcmp(x->path, y->path);
+}
+
 /* Parse every file; report every error (not just the first); 2 if any. */
 static int load(char **paths, int npaths, const char *match, struct suite *s)
 {
@@ -128,11 +173,26 @@ static int load(char **paths, int npaths, const char *match, struct suite *s)
 	for (int i = 0; i < npaths; i++)
 		if (collect(paths[i], &files, &nf) < 0)
 			bad = 1;
-	qsort(files, (size_t)nf, sizeof *files, cmpstr);
+	struct found *f = calloc((size_t)nf + 1, sizeof *f);
+	for (int i = 0; i < nf; i++) {
+		f[i].path = files[i];
+		id_base_of(files[i], f[i].id, sizeof f[i].id);
+		if (stat(files[i], &f[i].st) < 0)
+			f[i].st = (struct stat){ 0 };
+	}
+	free(files);
+	qsort(f, (size_t)nf, sizeof *f, cmpfound);
 	s->files = calloc((size_t)nf + 1, sizeof *s->files);
 	for (int i = 0; i < nf; i++) {
 		char err[CASE_ERRLEN];
-		if (case_load(files[i], NULL, &s->files[s->nfiles], err) < 0) {
+		/* the same file named twice (a folder and a file in it, "x" and
+		 * "./x") is loaded once: one id, one result */
+		int dup = 0;
+		for (int k = 0; k < i && !dup; k++)
+			dup = f[i].st.st_ino && f[k].st.st_dev == f[i].st.st_dev && f[k].st.st_ino == f[i].st.st_ino;
+		if (dup)
+			continue;
+		if (case_load(f[i].path, f[i].id, &s->files[s->nfiles], err) < 0) {
 			fprintf(stderr, "%s\n", err);
 			bad = 1;
 		} else {
@@ -144,9 +204,10 @@ static int load(char **paths, int npaths, const char *match, struct suite *s)
 				s->sc[s->n++] = cf->sc[k];
 			}
 		}
-		free(files[i]);
 	}
-	free(files);
+	for (int i = 0; i < nf; i++)
+		free(f[i].path);
+	free(f);
 	if (!nf && !bad) {
 		fprintf(stderr, "netrepro: no *.case files found\n");
 		bad = 1;
@@ -230,6 +291,7 @@ static int cmd_run(int argc, char **argv)
 {
 	struct cli c;
 	struct suite s;
+	argv[0] = (char *)"netrepro run";  /* how getopt's own messages name us */
 	if (parse_cli(argc, argv, &c) < 0)
 		return 2;
 	if (optind >= argc)

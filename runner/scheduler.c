@@ -51,7 +51,7 @@ static int start(struct job *j, const struct scenario *sc, const struct sched_op
 	if (pipe2(p, O_CLOEXEC) < 0)
 		return -1;
 	fflush(NULL);
-	pid_t pid = fork();
+	pid_t parent = getpid(), pid = fork();
 	if (pid < 0) {
 		close(p[0]);
 		close(p[1]);
@@ -61,6 +61,8 @@ static int start(struct job *j, const struct scenario *sc, const struct sched_op
 		/* If the scheduler dies (even by SIGKILL), so do we, and with
 		 * us every namespace we made. */
 		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		if (getppid() != parent)    /* it died before the prctl */
+			_exit(1);
 		close(p[0]);
 		signal(SIGPIPE, SIG_IGN);
 		_exit(worker_main(sc, &o->worker, p[1]));

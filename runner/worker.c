@@ -70,7 +70,14 @@ static const struct requirement *unmet_in_host(const struct scenario *sc, struct
 	return NULL;
 }
 
-#define TRY(call, what) do { if ((call) < 0) { snprintf(reason, len, "line %d: %s", (what)->pos.line, err); return -1; } } while (0)
+/* "line 3: ...", or "fixtures/x.net line 3: ..." for a line of a `use`d
+ * fixture: the case's own line 3 would be another line. */
+#define TRY(call, what) do { if ((call) < 0) { \
+	const char *f_ = (what)->pos.file; \
+	int other_ = f_ && strcmp(f_, sc->file); \
+	snprintf(reason, len, "%s%sline %d: %s", other_ ? f_ : "", other_ ? " " : "", \
+		 (what)->pos.line, err); \
+	return -1; } } while (0)
 
 static int build(const struct scenario *sc, struct netns_host **h, char *reason, size_t len)
 {
