@@ -2,7 +2,8 @@
 CC      ?= cc
 PKGS    := libnl-3.0 libnl-route-3.0 jansson
 DEBS    := gcc make pkg-config libnl-3-dev libnl-route-3-dev libjansson-dev libcmocka-dev \
-           python3 python3-pytest python3-jsonschema iproute2 kmod chromium
+           python3 python3-pytest python3-jsonschema python3-yaml iproute2 kmod chromium \
+           qemu-system-x86 busybox-static xz-utils
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 CFLAGS  ?= -O2 -g
@@ -18,7 +19,7 @@ LIB_OBJ     := $(patsubst %.c,$(B)/%.o,$(NETNS_SRC) $(REPORTS_SRC) $(RUNNER_SRC)
 UNIT_SRC    := $(wildcard tests/unit/test_*.c)
 UNIT_BIN    := $(patsubst tests/unit/%.c,$(B)/tests/%,$(UNIT_SRC))
 
-.PHONY: all test unit e2e run bench deps check-deps clean
+.PHONY: all test unit e2e run bench matrix deps check-deps clean
 all: check-deps $(B)/netrepro
 
 check-deps:
@@ -60,6 +61,12 @@ run: $(B)/netrepro
 	  $(B)/netrepro report --format md -o $(B)/reports/run.md $(B)/reports/run.json && \
 	  $(B)/netrepro report --format html -o $(B)/reports/run.html $(B)/reports/run.json && \
 	  echo "reports: $(B)/reports/run.json run.md run.html"; fi; exit $$rc
+
+# The seed cases on two Debian kernels in QEMU guests and on this one;
+# `make matrix KERNEL=6.1.0-50-cloud-amd64` for one (what CI's jobs do).
+KERNEL ?= 6.1.0-50-amd64 6.12.117+deb12-amd64 host
+matrix: $(B)/netrepro
+	$(B)/netrepro matrix -j 2 $(foreach k,$(KERNEL),--kernel $(k)) --out $(B)/matrix cases/seed
 
 bench: $(B)/netrepro
 	$(PYTHON) bench/bench.py

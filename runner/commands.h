@@ -5,5 +5,6 @@
 
 int cmd_report(int argc, char **argv);  /* report --format F [-o FILE] RUN.json... */
 int cmd_diff(int argc, char **argv);    /* diff A.json B.json */
+int cmd_matrix(int argc, char **argv);  /* matrix [--kernel K]... PATH... */
 
 #endif

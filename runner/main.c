@@ -1,6 +1,7 @@
 /* netrepro: the command line. Parses everything first (any error: exit 2,
  * nothing run), then hands the scenarios to the scheduler. */
 #include "case.h"
+#include "suite.h"
 #include "commands.h"
 #include "env.h"
 #include "report.h"
@@ -36,6 +37,11 @@ static const char usage[] =
 	"                          write a report of one or more run records;\n"
 	"                          F is md, html, junit, ktap or kcidb\n"
 	"  diff A.json B.json      what differs between two runs (exit 1 if anything)\n"
+	"  matrix [--kernel K]... [-j N] [--out DIR] [--accel auto|kvm|tcg] PATH...\n"
+	"                          run the cases on each kernel K in a QEMU guest: a Debian\n"
+	"                          flavour (6.1.0-50-amd64, fetched once), PATH[:MODULES]\n"
+	"                          to a bzImage, or host; records and a case x kernel report\n"
+	"                          in DIR (default build/matrix)\n"
 	"\n"
 	"run options:\n"
 	"  -j, --jobs N            cases at a time (default: the number of CPUs)\n"
@@ -54,166 +60,6 @@ struct cli {
 	const char *json_path;
 };
 
-struct suite {
-	struct case_file *files;
-	int nfiles;
-	struct scenario **sc;
-	int n;
-};
-
-static int is_case_file(const char *name)
-{
-	size_t n = strlen(name);
-	return n > 5 && !strcmp(name + n - 5, ".case");
-}
-
-/* Every *.case under path, sorted, so ids come out in a stable order. */
-static int collect(const char *path, char ***out, int *n)
-{
-	struct stat st;
-	if (stat(path, &st) < 0) {
-		fprintf(stderr, "netrepro: %s: %s\n", path, strerror(errno));
-		return -1;
-	}
-	if (!S_ISDIR(st.st_mode)) {
-		*out = case_grow(*out, *n, sizeof **out);
-		(*out)[(*n)++] = strdup(path);
-		return 0;
-	}
-	struct dirent **ents;
-	int k = scandir(path, &ents, NULL, alphasort), rc = 0;
-	for (int i = 0; i < k; i++) {
-		char sub[4096];
-		const char *name = ents[i]->d_name;
-		snprintf(sub, sizeof sub, "%s%s%s", path, path[strlen(path) - 1] == '/' ? "" : "/", name);
-		struct stat es;
-		if (name[0] != '.' && !rc && !stat(sub, &es) && (S_ISDIR(es.st_mode) || is_case_file(name)))
-			rc = collect(sub, out, n);
-		free(ents[i]);
-	}
-	free(ents);
-	return rc;
-}
-
-/* A substring, or a glob over the whole id. Both are tried: ids hold
- * brackets ("seed/realm[v6only=0]"), so an id copied from `list` must
- * select itself although fnmatch reads "[...]" as a character class. */
-static int id_matches(const char *pattern, const char *id)
-{
-	if (!pattern)
-		return 1;
-	return strstr(id, pattern) != NULL ||
-	       (strpbrk(pattern, "*?[") && fnmatch(pattern, id, 0) == 0);
-}
-
-static void suite_free(struct suite *s)
-{
-	for (int i = 0; i < s->nfiles; i++)
-		case_file_free(&s->files[i]);
-	free(s->files);
-	free(s->sc);
-}
-
-/* The id of a case does not depend on where netrepro runs from: it is
- * taken from the absolute path (made lexically: ".", ".." and "//" folded,
- * symlinks kept), so "seed", "./cases/seed" and "/x/cases/seed" agree. */
-static void id_base_of(const char *path, char *id, size_t len)
-{
-	char abs[8192], cwd[4096];
-	if (path[0] != '/' && getcwd(cwd, sizeof cwd))
-		snprintf(abs, sizeof abs, "%s/%s", cwd, path);
-	else
-		snprintf(abs, sizeof abs, "%s", path);
-	char *out = abs, *o = abs;     /* fold in place: o never passes r */
-	for (char *r = abs; *r;) {
-		while (*r == '/')
-			r++;
-		size_t n = strcspn(r, "/");
-		if (n == 0)
-			break;
-		if (n == 1 && r[0] == '.') {
-			r += n;
-			continue;
-		}
-		if (n == 2 && r[0] == '.' && r[1] == '.') {
-			while (o > out && *--o != '/')
-				;
-			r += n;
-			continue;
-		}
-		*o++ = '/';
-		memmove(o, r, n);
-		o += n;
-		r += n;
-	}
-	*o = '\0';
-	case_id_from_path(abs, id, len);
-}
-
-struct found {
-	char *path;
-	char id[4096];              /* the id without the variant */
-	struct stat st;
-};
-
-/* By id, so the order does not depend on how the paths were written. */
-static int cmpfound(const void *a, const void *b)
-{
-	const struct found *x = a, *y = b;
-	int c = strcmp(x->id, y->id);
-	return c ? c : strcmp(x->path, y->path);
-}
-
-/* Parse every file; report every error (not just the first); 2 if any. */
-static int load(char **paths, int npaths, const char *match, struct suite *s)
-{
-	char **files = NULL;
-	int nf = 0, bad = 0;
-	*s = (struct suite){ 0 };
-	for (int i = 0; i < npaths; i++)
-		if (collect(paths[i], &files, &nf) < 0)
-			bad = 1;
-	struct found *f = calloc((size_t)nf + 1, sizeof *f);
-	for (int i = 0; i < nf; i++) {
-		f[i].path = files[i];
-		id_base_of(files[i], f[i].id, sizeof f[i].id);
-		if (stat(files[i], &f[i].st) < 0)
-			f[i].st = (struct stat){ 0 };
-	}
-	free(files);
-	qsort(f, (size_t)nf, sizeof *f, cmpfound);
-	s->files = calloc((size_t)nf + 1, sizeof *s->files);
-	for (int i = 0; i < nf; i++) {
-		char err[CASE_ERRLEN];
-		/* the same file named twice (a folder and a file in it, "x" and
-		 * "./x") is loaded once: one id, one result */
-		int dup = 0;
-		for (int k = 0; k < i && !dup; k++)
-			dup = f[i].st.st_ino && f[k].st.st_dev == f[i].st.st_dev && f[k].st.st_ino == f[i].st.st_ino;
-		if (dup)
-			continue;
-		if (case_load(f[i].path, f[i].id, &s->files[s->nfiles], err) < 0) {
-			fprintf(stderr, "%s\n", err);
-			bad = 1;
-		} else {
-			struct case_file *cf = &s->files[s->nfiles++];
-			for (int k = 0; k < cf->n; k++) {
-				if (!id_matches(match, cf->sc[k]->id))
-					continue;
-				s->sc = case_grow(s->sc, s->n, sizeof *s->sc);
-				s->sc[s->n++] = cf->sc[k];
-			}
-		}
-	}
-	for (int i = 0; i < nf; i++)
-		free(f[i].path);
-	free(f);
-	if (!nf && !bad) {
-		fprintf(stderr, "netrepro: no *.case files found\n");
-		bad = 1;
-	}
-	return bad ? 2 : 0;
-}
 
 static int parse_seconds(const char *s, double *out)
 {
@@ -296,7 +142,7 @@ static int cmd_run(int argc, char **argv)
 		return 2;
 	if (optind >= argc)
 		return fprintf(stderr, "netrepro run: no PATH given\n%s", usage), 2;
-	if (load(argv + optind, argc - optind, c.match, &s))
+	if (suite_load(argv + optind, argc - optind, c.match, &s))
 		return suite_free(&s), 2;
 	if (c.match && !s.n) {
 		/* most likely a typo: a run of nothing must not pass quietly */
@@ -338,7 +184,7 @@ static int cmd_check_list(int argc, char **argv, int list)
 	struct suite s;
 	if (argc < 2)
 		return fprintf(stderr, "netrepro %s: no PATH given\n", argv[0]), 2;
-	int rc = load(argv + 1, argc - 1, NULL, &s);
+	int rc = suite_load(argv + 1, argc - 1, NULL, &s);
 	for (int i = 0; !rc && list && i < s.n; i++)
 		printf("%s\n", s.sc[i]->id);
 	if (!rc && !list)
@@ -377,6 +223,8 @@ int main(int argc, char **argv)
 		return cmd_report(argc - 1, argv + 1);
 	if (!strcmp(cmd, "diff"))
 		return cmd_diff(argc - 1, argv + 1);
+	if (!strcmp(cmd, "matrix"))
+		return cmd_matrix(argc - 1, argv + 1);
 	fprintf(stderr, "netrepro: unknown command '%s'\n%s", cmd, usage);
 	return 2;
 }

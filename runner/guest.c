@@ -1,0 +1,345 @@
+/* One QEMU guest: write its initramfs, boot it, read the record back. */
+#include "guest.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#define MARK "NETREPRO-"
+
+static double now(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* 'it''s' quoting for the init script. */
+static void sh_quote(FILE *f, const char *s)
+{
+	fputc('\'', f);
+	for (; *s; s++)
+		fputs(*s == '\'' ? "'\\''" : (char[]){ *s, 0 }, f);
+	fputc('\'', f);
+}
+
+static char *slurp_cmd(const char *cmd, size_t *n)
+{
+	FILE *p = popen(cmd, "r");
+	size_t cap = 1 << 16, got;
+	char *buf = p ? malloc(cap) : NULL;
+	*n = 0;
+	while (buf && (got = fread(buf + *n, 1, cap - *n - 1, p)) > 0) {
+		*n += got;
+		if (*n + 1 == cap)
+			buf = realloc(buf, cap *= 2);
+	}
+	if (p && pclose(p) != 0) {
+		free(buf);
+		return NULL;
+	}
+	if (buf)
+		buf[*n] = '\0';
+	return buf;
+}
+
+/* The binary and every shared object ldd says it loads, at their paths. */
+static int add_binary(struct cpio *c, const char *bin, char *err, size_t len)
+{
+	char cmd[4200];
+	size_t n;
+	snprintf(cmd, sizeof cmd, "ldd '%s' 2>/dev/null", bin);
+	char *out = slurp_cmd(cmd, &n);
+	int rc = cpio_file(c, "/netrepro/netrepro", bin, 0755);
+	for (char *line = out ? strtok(out, "\n") : NULL; line && !rc; line = strtok(NULL, "\n")) {
+		char *path = strstr(line, "=> ");
+		path = path ? path + 3 : line + strspn(line, " \t");
+		if (*path != '/')
+			continue;
+		path[strcspn(path, " ")] = '\0';
+		rc = cpio_file(c, path, path, 0755);
+	}
+	if (!out || rc)
+		snprintf(err, len, "cannot pack %s and its libraries (ldd)", bin);
+	free(out);
+	return out && !rc ? 0 : -1;
+}
+
+/* Modules decompressed here: busybox insmod hands the kernel a buffer, and
+ * not every kernel decompresses one. */
+static int add_modules(struct cpio *c, char **mods, int n, FILE *init, char *err, size_t len)
+{
+	for (int i = 0; i < n; i++) {
+		const char *m = mods[i], *base = strrchr(m, '/') ? strrchr(m, '/') + 1 : m;
+		char cmd[8300], dst[512];
+		size_t sz = 0;
+		const char *tool = strstr(m, ".ko.xz") ? "xz -dc" : strstr(m, ".ko.zst") ? "zstd -dc"
+				 : strstr(m, ".ko.gz") ? "gzip -dc" : "cat";
+		snprintf(cmd, sizeof cmd, "%s '%s'", tool, m);
+		char *data = slurp_cmd(cmd, &sz);
+		snprintf(dst, sizeof dst, "/modules/%02d-%.*s.ko", i, (int)strcspn(base, "."), base);
+		if (!data || cpio_data(c, dst, data, sz, 0644) < 0) {
+			free(data);
+			snprintf(err, len, "cannot read module %s (%s)", m, tool);
+			return -1;
+		}
+		free(data);
+		fprintf(init, "$B insmod %s || fail MODULE-FAILED %s\n", dst, base);
+	}
+	return 0;
+}
+
+static void write_init_head(FILE *f, const char *accel)
+{
+	fprintf(f, "#!/bin/busybox sh\n"
+		   "B=/bin/busybox\n"
+		   "$B mount -t proc proc /proc\n$B mount -t sysfs sys /sys\n"
+		   "$B mount -t devtmpfs dev /dev\n$B mount -t tmpfs tmp /tmp\n"
+		   "out=/dev/ttyS1\n"
+		   "fail() { echo \"" MARK "$*\" > $out; $B tail -n 40 /tmp/err > $out 2>/dev/null;"
+		   " echo \"" MARK "END\" > $out; $B poweroff -f; }\n"
+		   "echo \"" MARK "BOOTED $($B cat /proc/uptime)\" > $out\n"
+		   "export NETREPRO_ACCEL=%s HOME=/tmp PATH=/bin\n", accel);
+}
+
+static void write_init_run(FILE *f, const struct guest_opts *o)
+{
+	char cwd[4096];
+	fprintf(f, "cd ");
+	sh_quote(f, getcwd(cwd, sizeof cwd) ? cwd : "/");
+	fprintf(f, " || fail RUN-FAILED cd\n/netrepro/netrepro run -j 1 --timeout %g --json /tmp/run.json",
+		o->case_timeout_s);
+	for (int i = 0; i < o->npaths; i++) {
+		fputc(' ', f);
+		sh_quote(f, o->paths[i]);
+	}
+	fprintf(f, " > /tmp/ktap 2> /tmp/err\nrc=$?\n"
+		   "[ -s /tmp/run.json ] || fail RUN-FAILED rc=$rc\n"
+		   "{ echo \"" MARK "RECORD-BEGIN rc=$rc\"; $B base64 /tmp/run.json;"
+		   " echo \"" MARK "RECORD-END $($B wc -c < /tmp/run.json)\"; } > $out\n"
+		   "$B poweroff -f\n");
+}
+
+static int write_initramfs(const struct kernel *k, const struct guest_opts *o, const char *accel,
+			   const char *path, char *err, size_t len)
+{
+	struct cpio *c = cpio_open(path, err, len);
+	if (!c)
+		return -1;
+	char *init = NULL, **mods = NULL;
+	size_t ilen = 0;
+	int nmods = 0;
+	FILE *f = open_memstream(&init, &ilen);
+	write_init_head(f, accel);
+	int rc = kernel_modules(k, &mods, &nmods, err, len);
+	if (!rc)
+		rc = add_modules(c, mods, nmods, f, err, len);
+	write_init_run(f, o);
+	fclose(f);
+	for (int i = 0; i < nmods; i++)
+		free(mods[i]);
+	free(mods);
+	const char *dirs[] = { "/proc", "/sys", "/dev", "/tmp" };
+	for (size_t i = 0; !rc && i < sizeof dirs / sizeof *dirs; i++)
+		rc = cpio_dir(c, dirs[i]);
+	if (!rc && (cpio_data(c, "/init", init, ilen, 0755) < 0 ||
+		    cpio_file(c, "/bin/busybox", "/bin/busybox", 0755) < 0))
+		rc = -1, snprintf(err, len, "cannot pack /bin/busybox (Debian's busybox-static)");
+	if (!rc)
+		rc = add_binary(c, o->netrepro, err, len);
+	for (int i = 0; !rc && i < o->nfiles; i++)
+		if (cpio_file(c, o->files[i], o->files[i], 0644) < 0)
+			rc = -1, snprintf(err, len, "cannot pack %s", o->files[i]);
+	free(init);
+	if (cpio_close(c) < 0 && !rc)
+		rc = -1, snprintf(err, len, "cannot write %s", path);
+	return rc;
+}
+
+/* Starts QEMU; returns its pid. */
+static pid_t qemu_start(const struct kernel *k, const char *accel, const char *initrd,
+			const char *con, const char *rec)
+{
+	char serial0[4200], serial1[4200];
+	snprintf(serial0, sizeof serial0, "file:%s", con);
+	snprintf(serial1, sizeof serial1, "file:%s", rec);
+	int tcg = !strcmp(accel, "tcg");
+	char *argv[] = { "qemu-system-x86_64", "-accel", (char *)accel, "-cpu", tcg ? "max" : "kvm64",
+			 "-m", "512", "-smp", "1", "-display", "none", "-nodefaults", "-no-reboot",
+			 "-kernel", (char *)k->image, "-initrd", (char *)initrd,
+			 "-append", "console=ttyS0 panic=-1 oops=panic quiet loglevel=4 mitigations=off",
+			 "-serial", serial0, "-serial", serial1, NULL };
+	pid_t pid = fork();
+	if (pid == 0) {
+		/* QEMU's own complaints (a CPUID feature TCG lacks) go with the
+		 * console log, not to the terminal */
+		char log[4400];
+		snprintf(log, sizeof log, "%s.qemu", con);
+		int null = open("/dev/null", O_RDONLY), out = open(log, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+		dup2(null, 0);
+		dup2(out, 1);
+		dup2(out, 2);
+		execvp(argv[0], argv);
+		_exit(127);
+	}
+	return pid;
+}
+
+static char *read_text(const char *path)
+{
+	FILE *f = fopen(path, "rb");
+	size_t cap = 1 << 16, n = 0, got;
+	char *buf = malloc(cap);
+	while (f && buf && (got = fread(buf + n, 1, cap - n - 1, f)) > 0) {
+		n += got;
+		if (n + 1 == cap)
+			buf = realloc(buf, cap *= 2);
+	}
+	if (f)
+		fclose(f);
+	if (buf)
+		buf[n] = '\0';
+	return buf;
+}
+
+static int file_has(const char *path, const char *needle)
+{
+	char *s = read_text(path);
+	int found = s && strstr(s, needle);
+	free(s);
+	return found;
+}
+
+/* Waits for pid until deadline; kills it when a probe (booted_by > 0) sees
+ * no boot marker by then. 0 exited, 1 killed at the deadline. */
+static int qemu_wait(pid_t pid, double deadline, double booted_by, const char *rec)
+{
+	int status;
+	for (;;) {
+		pid_t r = waitpid(pid, &status, WNOHANG);
+		if (r == pid || (r < 0 && errno != EINTR))
+			return 0;
+		double t = now();
+		if (booted_by > 0 && t > booted_by && !file_has(rec, MARK "BOOTED"))
+			deadline = t;
+		if (booted_by > 0 && t > booted_by)
+			booted_by = 0;
+		if (t >= deadline) {
+			kill(pid, SIGKILL);
+			waitpid(pid, &status, 0);
+			return 1;
+		}
+		nanosleep(&(struct timespec){ 0, 20 * 1000000L }, NULL);
+	}
+}
+
+/* The last lines of the console, for a record that says why. */
+static char *console_tail(const char *con, int lines)
+{
+	char *s = read_text(con);
+	char *p = s + strlen(s);
+	while (p > s && lines >= 0)
+		if (*--p == '\n')
+			lines--;
+	char *tail = strdup(p + (*p == '\n'));
+	free(s);
+	return tail;
+}
+
+static json_t *parse_record(const char *rec, char *err, size_t len)
+{
+	char *s = read_text(rec), *begin = strstr(s, MARK "RECORD-BEGIN");
+	char *end = begin ? strstr(begin, MARK "RECORD-END ") : NULL;
+	json_t *j = NULL;
+	if (!begin || !end) {
+		char *why = strstr(s, MARK "MODULE-FAILED") ? strstr(s, MARK "MODULE-FAILED")
+			  : strstr(s, MARK "RUN-FAILED");
+		snprintf(err, len, "%s", why ? why + strlen(MARK) : strstr(s, MARK "BOOTED")
+			 ? "the guest booted but sent no record" : "the guest did not boot");
+		err[strcspn(err, "\n")] = '\0';
+		char *detail = why ? strchr(why, '\n') : NULL;
+		if (detail && detail[1] && strncmp(detail + 1, MARK, strlen(MARK))) {
+			size_t at = strlen(err);
+			snprintf(err + at, len - at, ": %.*s", (int)strcspn(detail + 1, "\n"), detail + 1);
+		}
+		free(s);
+		return NULL;
+	}
+	char *data = strchr(begin, '\n') + 1;
+	unsigned char *raw = malloc((size_t)(end - data) + 1);
+	long n = base64_decode(data, (size_t)(end - data), raw);
+	long want = atol(end + strlen(MARK "RECORD-END "));
+	json_error_t je;
+	if (n < 0 || n != want)
+		snprintf(err, len, "the record came back damaged (%ld of %ld bytes)", n, want);
+	else if (!(j = json_loadb((char *)raw, (size_t)n, 0, &je)))
+		snprintf(err, len, "the record is not JSON: %s", je.text);
+	free(raw);
+	free(s);
+	return j;
+}
+
+static void scratch(const struct guest_opts *o, const struct kernel *k, const char *what,
+		    char *buf, size_t len)
+{
+	snprintf(buf, len, "%s/%s.%s", o->workdir, k->name, what);
+}
+
+json_t *guest_run(const struct kernel *k, const struct guest_opts *o, char **console,
+		  char *err, size_t len)
+{
+	char initrd[4400], con[4400], rec[4400];
+	scratch(o, k, "initrd", initrd, sizeof initrd);
+	scratch(o, k, "console.log", con, sizeof con);
+	scratch(o, k, "serial1.log", rec, sizeof rec);
+	*console = NULL;
+	if (write_initramfs(k, o, o->accel, initrd, err, len) < 0)
+		return NULL;
+	unlink(con);
+	unlink(rec);
+	double t0 = now();
+	pid_t pid = qemu_start(k, o->accel, initrd, con, rec);
+	if (pid < 0) {
+		snprintf(err, len, "cannot start qemu-system-x86_64: %s", strerror(errno));
+		return NULL;
+	}
+	int killed = qemu_wait(pid, t0 + o->timeout_s, 0, rec);
+	json_t *j = parse_record(rec, err, len);
+	if (killed && !j)
+		snprintf(err, len, "the guest did not finish within %g s (%s)", o->timeout_s,
+			 file_has(rec, MARK "BOOTED") ? "it booted" : "it never booted");
+	if (!j)
+		*console = console_tail(con, 25);
+	else
+		json_object_set_new(j, "guest", json_pack("{s:s, s:s, s:f}", "accel", o->accel,
+							  "kernel", k->name, "wall_s", now() - t0));
+	return j;
+}
+
+int guest_kvm_works(const struct kernel *k, const struct guest_opts *o)
+{
+	char initrd[4400], con[4400], rec[4400], err[GUEST_ERRLEN];
+	if (access("/dev/kvm", R_OK | W_OK) < 0)
+		return 0;
+	scratch(o, k, "kvm-probe.initrd", initrd, sizeof initrd);
+	scratch(o, k, "kvm-probe.console", con, sizeof con);
+	scratch(o, k, "kvm-probe.serial1", rec, sizeof rec);
+	struct guest_opts probe = *o;
+	probe.npaths = 0;       /* boots, and stops at the run */
+	if (write_initramfs(k, &probe, "kvm", initrd, err, sizeof err) < 0)
+		return 0;
+	unlink(rec);
+	pid_t pid = qemu_start(k, "kvm", initrd, con, rec);
+	if (pid < 0)
+		return 0;
+	double t0 = now();
+	qemu_wait(pid, t0 + 10, t0 + 3, rec);
+	return file_has(rec, MARK "BOOTED");
+}

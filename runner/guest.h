@@ -1,0 +1,63 @@
+/* guest: run cases on another kernel, in a QEMU guest booted from an
+ * initramfs we write ourselves. No 9p, no virtiofs: everything the run needs
+ * travels in the initramfs, and the record comes back on a serial port of its
+ * own (ttyS1), base64 between two marker lines, so kernel messages (which go
+ * to ttyS0) cannot mix into it. */
+#ifndef NETREPRO_GUEST_H
+#define NETREPRO_GUEST_H
+
+#include <jansson.h>
+#include <stddef.h>
+
+#define GUEST_ERRLEN 512
+
+/* A kernel to boot: a Debian flavour fetched into the cache, or an image the
+ * user built, with the modules the cases need. */
+struct kernel {
+	char name[128];         /* label and record file name: "6.1.0-50-amd64" */
+	char image[4096];       /* vmlinuz / bzImage */
+	char moddir[4096];      /* lib/modules/<release>, or "" (built in) */
+	int host;               /* "host": no guest, the running kernel */
+};
+
+/* spec: "host", a Debian flavour ("6.12.117+deb12-amd64": the package
+ * linux-image-<spec> is fetched with apt-get download into cache, once), or
+ * "PATH[:MODULES_DIR]" to a kernel image. */
+int kernel_resolve(const char *spec, const char *cache, struct kernel *k, char *err, size_t len);
+
+/* The modules to load for netrepro's cases, deps first, as paths; those the
+ * kernel has built in are left out. A module that is neither is an error. */
+int kernel_modules(const struct kernel *k, char ***paths, int *n, char *err, size_t len);
+
+/* cpio "newc" archives, the initramfs format. */
+struct cpio;
+struct cpio *cpio_open(const char *path, char *err, size_t len);
+int cpio_dir(struct cpio *c, const char *path);          /* and its parents */
+int cpio_data(struct cpio *c, const char *path, const void *data, size_t n, unsigned mode);
+int cpio_file(struct cpio *c, const char *path, const char *from, unsigned mode);
+int cpio_close(struct cpio *c);                          /* writes the trailer */
+
+/* Decodes base64 text (whitespace ignored); -1 on a bad character. */
+long base64_decode(const char *in, size_t n, unsigned char *out);
+
+struct guest_opts {
+	const char *netrepro;   /* the binary to carry in */
+	char **paths;           /* case files and folders, as given */
+	int npaths;
+	char **files;           /* every file the run reads (cases, fixtures), absolute */
+	int nfiles;
+	const char *accel;      /* "kvm" or "tcg" */
+	double timeout_s;       /* the whole guest: boot, run, power off */
+	double case_timeout_s;
+	const char *workdir;    /* scratch space for the initramfs and logs */
+};
+
+/* Boots k and runs the cases. Returns the guest's run record, or NULL with
+ * why in err and the console's last lines in *console (caller frees). */
+json_t *guest_run(const struct kernel *k, const struct guest_opts *o, char **console,
+		  char *err, size_t len);
+
+/* 1 when KVM boots kernel k here (a short probe), else 0. */
+int guest_kvm_works(const struct kernel *k, const struct guest_opts *o);
+
+#endif

@@ -1,0 +1,387 @@
+/* `netrepro matrix`: the same cases on several kernels, one QEMU guest each
+ * (and `host` on the running kernel), then a case x kernel report. */
+#include "commands.h"
+#include "guest.h"
+#include "report.h"
+#include "suite.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#ifndef NETREPRO_VERSION
+#define NETREPRO_VERSION "0.1"
+#endif
+
+struct matrix_cli {
+	const char *kernels[32];
+	int nkernels;
+	int jobs;
+	const char *out, *cache, *accel;
+	double timeout_s, guest_timeout_s;
+};
+
+static int parse_matrix_cli(int argc, char **argv, struct matrix_cli *c)
+{
+	static const struct option longopts[] = {
+		{ "kernel", required_argument, 0, 'K' }, { "jobs", required_argument, 0, 'j' },
+		{ "out", required_argument, 0, 'o' }, { "cache", required_argument, 0, 'c' },
+		{ "accel", required_argument, 0, 'a' }, { "timeout", required_argument, 0, 't' },
+		{ "guest-timeout", required_argument, 0, 'g' }, { 0, 0, 0, 0 },
+	};
+	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+	*c = (struct matrix_cli){ .jobs = cpus > 0 ? (int)cpus : 1, .out = "build/matrix", .accel = "auto",
+				  .timeout_s = 30, .guest_timeout_s = 300 };
+	int opt;
+	optind = 1;
+	while ((opt = getopt_long(argc, argv, "j:o:", longopts, NULL)) != -1) {
+		char *end = NULL;
+		switch (opt) {
+		case 'K':
+			if (c->nkernels == 32)
+				return fprintf(stderr, "netrepro matrix: 32 kernels at most\n"), -1;
+			c->kernels[c->nkernels++] = optarg;
+			break;
+		case 'j': c->jobs = (int)strtol(optarg, &end, 10); break;
+		case 'o': c->out = optarg; break;
+		case 'c': c->cache = optarg; break;
+		case 'a': c->accel = optarg; break;
+		case 't': c->timeout_s = strtod(optarg, &end); break;
+		case 'g': c->guest_timeout_s = strtod(optarg, &end); break;
+		default: return -1;
+		}
+		if (end && (*end || c->jobs < 1 || c->jobs > 64 || c->timeout_s <= 0 || c->guest_timeout_s <= 0))
+			return fprintf(stderr, "netrepro matrix: bad value '%s'\n", optarg), -1;
+	}
+	if (strcmp(c->accel, "auto") && strcmp(c->accel, "kvm") && strcmp(c->accel, "tcg"))
+		return fprintf(stderr, "netrepro matrix: --accel is auto, kvm or tcg\n"), -1;
+	if (!c->nkernels)
+		c->kernels[c->nkernels++] = "host";
+	return 0;
+}
+
+static void default_cache(char *buf, size_t len)
+{
+	const char *xdg = getenv("XDG_CACHE_HOME"), *home = getenv("HOME");
+	if (xdg && *xdg)
+		snprintf(buf, len, "%s/netrepro/kernels", xdg);
+	else
+		snprintf(buf, len, "%s/.cache/netrepro/kernels", home && *home ? home : "/tmp");
+}
+
+static int mkdir_p(const char *path)
+{
+	char buf[4096];
+	snprintf(buf, sizeof buf, "%s", path);
+	for (char *p = buf + 1; *p; p++)
+		if (*p == '/') {
+			*p = '\0';
+			mkdir(buf, 0755);
+			*p = '/';
+		}
+	return mkdir(buf, 0755) < 0 && errno != EEXIST ? -1 : 0;
+}
+
+/* Every file the guests must carry: the case files and their fixtures. */
+static void files_of(const struct suite *s, char ***files, int *n)
+{
+	for (int i = 0; i < s->nfiles; i++) {
+		const struct scenario *sc = s->files[i].sc[0];
+		for (int k = -1; k == -1 || (sc->strings && sc->strings[k]); k++) {
+			char abs[PATH_MAX];
+			if (!realpath(k < 0 ? sc->file : sc->strings[k], abs))
+				continue;
+			int seen = 0;
+			for (int j = 0; j < *n && !seen; j++)
+				seen = !strcmp((*files)[j], abs);
+			if (!seen) {
+				*files = realloc(*files, (size_t)(*n + 1) * sizeof **files);
+				(*files)[(*n)++] = strdup(abs);
+			}
+		}
+	}
+}
+
+/* A record for a kernel that gave none: every case ERROR, with why and
+ * the console's last lines, so the report shows the gap. */
+static json_t *failed_record(const struct kernel *k, const char *accel, const char *why,
+			     const char *console, const struct suite *s)
+{
+	char virt[32];
+	snprintf(virt, sizeof virt, "qemu-%s", accel);
+	json_t *env = json_pack("{s:{s:s, s:s, s:s, s:n}, s:{s:s, s:n, s:n, s:n, s:{s:n, s:n}, s:s, s:n, s:n, s:n},"
+				" s:s, s:{s:n, s:n, s:n, s:n, s:n, s:n, s:n, s:n, s:n}, s:b}",
+		"kernel", "release", k->name, "version", "", "arch", "x86_64", "upstream",
+		"platform", "os", "linux", "distro", "distro_id", "distro_version", "libc", "name", "version",
+		"virt", virt, "dmi_vendor", "wsl", "container", "privilege", "root",
+		"sysctl", "net.ipv4.ip_local_port_range", "net.ipv4.ip_local_reserved_ports",
+		"net.ipv6.bindv6only", "net.ipv4.tcp_timestamps", "net.ipv4.tcp_tw_reuse",
+		"net.ipv4.tcp_fin_timeout", "net.ipv4.igmp_max_memberships", "net.ipv4.ip_nonlocal_bind",
+		"net.ipv6.conf.all.disable_ipv6", "ipv6", 0);
+	json_t *rec = record_new(env, NETREPRO_VERSION);
+	for (int i = 0; i < s->n; i++) {
+		const struct scenario *sc = s->sc[i];
+		json_t *variant = json_object(), *refs = json_array();
+		for (int v = 0; v < sc->nvariants; v++)
+			json_object_set_new(variant, sc->variant_names[v], json_string(sc->variant_values[v]));
+		for (int r = 0; r < sc->nrefs; r++)
+			json_array_append_new(refs, json_string(sc->refs[r]));
+		json_t *c = json_pack("{s:s, s:s, s:s?, s:o, s:o, s:s, s:f, s:s, s:[]}", "id", sc->id,
+				      "file", sc->file, "title", sc->title, "refs", refs, "variant", variant,
+				      "status", "ERROR", "duration_s", 0.0, "reason", why, "steps");
+		record_add_case(rec, c);
+		json_decref(c);
+	}
+	record_finish(rec, 0);
+	json_object_set_new(rec, "guest", json_pack("{s:s, s:s, s:s, s:s}", "accel", accel, "kernel", k->name,
+						    "error", why, "console", console ? console : ""));
+	return rec;
+}
+
+static int run_host(const char *path, char **paths, int npaths, double timeout_s)
+{
+	char timeout[32];
+	snprintf(timeout, sizeof timeout, "%g", timeout_s);
+	char **argv = calloc((size_t)npaths + 8, sizeof *argv);
+	int a = 0;
+	argv[a++] = "netrepro";
+	argv[a++] = "run";
+	argv[a++] = "--timeout";
+	argv[a++] = timeout;
+	argv[a++] = "--json";
+	argv[a++] = (char *)path;
+	for (int i = 0; i < npaths; i++)
+		argv[a++] = paths[i];
+	pid_t pid = fork();
+	if (pid == 0) {
+		if (!freopen("/dev/null", "w", stdout))
+			_exit(127);
+		execv("/proc/self/exe", argv);
+		_exit(127);
+	}
+	int status = 0;
+	waitpid(pid, &status, 0);
+	free(argv);
+	return WIFEXITED(status) ? WEXITSTATUS(status) : 2;
+}
+
+struct plan {
+	struct matrix_cli cli;
+	struct suite suite;
+	struct kernel *kernels;
+	char **paths;
+	int npaths;
+	struct guest_opts guest;
+	char self[PATH_MAX];
+	char work[PATH_MAX];     /* initramfs images and console logs: DIR/.guests */
+};
+
+/* One kernel, in a child process: its record into OUT/<name>.json. */
+static int run_one(const struct plan *p, const struct kernel *k)
+{
+	char path[PATH_MAX + 200];
+	snprintf(path, sizeof path, "%s/%s.json", p->cli.out, k->name);
+	if (k->host)
+		return run_host(path, p->paths, p->npaths, p->cli.timeout_s) == 2 ? 1 : 0;
+	char err[GUEST_ERRLEN] = "", *console = NULL;
+	json_t *rec = guest_run(k, &p->guest, &console, err, sizeof err);
+	if (!rec)
+		rec = failed_record(k, p->guest.accel, err, console, &p->suite);
+	free(console);
+	char werr[256];
+	int rc = record_write(rec, path, werr, sizeof werr);
+	json_decref(rec);
+	return rc < 0 ? 1 : 0;
+}
+
+static void run_all(const struct plan *p)
+{
+	int running = 0, next = 0, n = p->cli.nkernels;
+	while (next < n || running) {
+		while (next < n && running < p->cli.jobs) {
+			const struct kernel *k = &p->kernels[next++];
+			fprintf(stderr, "netrepro matrix: %s: %s\n", k->name,
+				k->host ? "running on this kernel" : p->guest.accel);
+			pid_t pid = fork();
+			if (pid == 0)
+				_exit(run_one(p, k));
+			running += pid > 0;
+		}
+		if (running && wait(NULL) > 0)
+			running--;
+	}
+}
+
+static const char *case_status(const json_t *rec, const char *id)
+{
+	const json_t *c = case_find(rec, id);
+	return c ? jstr(c, "status") : "-";
+}
+
+static void summary(json_t *const *recs, int n, const struct plan *p)
+{
+	json_t *ids = case_ids(recs, n), *id;
+	size_t i, w = 4;
+	json_array_foreach(ids, i, id)
+		w = strlen(json_string_value(id)) > w ? strlen(json_string_value(id)) : w;
+	printf("\n  %-*s", (int)w, "case");
+	for (int r = 0; r < n; r++)
+		printf("  %-22s", p->kernels[r].name);
+	putchar('\n');
+	json_array_foreach(ids, i, id) {
+		const char *cid = json_string_value(id);
+		int differs = 0;
+		for (int r = 1; r < n; r++)
+			differs |= !case_same_answers(case_find(recs[0], cid), case_find(recs[r], cid));
+		printf("%s %-*s", differs ? "*" : " ", (int)w, cid);
+		for (int r = 0; r < n; r++)
+			printf("  %-22s", case_status(recs[r], cid));
+		putchar('\n');
+	}
+	printf("\n* the answers differ between kernels (netrepro diff shows where)\n");
+	for (int r = 0; r < n; r++) {
+		json_t *g = json_object_get(recs[r], "guest");
+		if (*jstr(g, "error"))
+			printf("! %s: %s\n", p->kernels[r].name, jstr(g, "error"));
+	}
+	json_decref(ids);
+}
+
+static int report(const struct plan *p)
+{
+	int n = p->cli.nkernels > 0 ? p->cli.nkernels : 1, rc = 0;
+	json_t **recs = calloc((size_t)n, sizeof *recs);
+	for (int r = 0; r < n; r++) {
+		char path[PATH_MAX + 200], err[512];
+		snprintf(path, sizeof path, "%s/%s.json", p->cli.out, p->kernels[r].name);
+		if (!(recs[r] = record_load(path, err, sizeof err))) {
+			fprintf(stderr, "netrepro matrix: %s\n", err);
+			rc = 1;
+		}
+	}
+	const char *formats[][2] = { { "md", "matrix.md" }, { "html", "matrix.html" } };
+	for (size_t f = 0; !rc && f < 2; f++) {
+		char path[PATH_MAX + 200];
+		snprintf(path, sizeof path, "%s/%s", p->cli.out, formats[f][1]);
+		FILE *out = fopen(path, "w");
+		if (!out)
+			return fprintf(stderr, "netrepro matrix: %s: %s\n", path, strerror(errno)), 1;
+		report_writer_find(formats[f][0])->write(out, recs, n);
+		fclose(out);
+	}
+	if (!rc) {
+		summary(recs, n, p);
+		printf("records: %s/<kernel>.json, reports: %s/matrix.md, %s/matrix.html\n",
+		       p->cli.out, p->cli.out, p->cli.out);
+	}
+	for (int r = 0; r < n; r++) {
+		rc |= recs[r] && record_exit_status(recs[r]);
+		json_decref(recs[r]);
+	}
+	free(recs);
+	return rc ? 1 : 0;
+}
+
+static int prepare(struct plan *p, char *cache)
+{
+	char err[GUEST_ERRLEN];
+	p->kernels = calloc((size_t)p->cli.nkernels, sizeof *p->kernels);
+	for (int i = 0; i < p->cli.nkernels; i++)
+		if (kernel_resolve(p->cli.kernels[i], cache, &p->kernels[i], err, sizeof err) < 0)
+			return fprintf(stderr, "netrepro matrix: %s\n", err), -1;
+	if (mkdir_p(p->cli.out) < 0)
+		return fprintf(stderr, "netrepro matrix: %s: %s\n", p->cli.out, strerror(errno)), -1;
+	if (!realpath("/proc/self/exe", p->self))
+		return -1;
+	char **files = NULL;
+	int nfiles = 0;
+	files_of(&p->suite, &files, &nfiles);
+	snprintf(p->work, sizeof p->work, "%s/.guests", p->cli.out);
+	if (mkdir_p(p->work) < 0)
+		return fprintf(stderr, "netrepro matrix: %s: %s\n", p->work, strerror(errno)), -1;
+	p->guest = (struct guest_opts){ .netrepro = p->self, .paths = p->paths, .npaths = p->npaths,
+					.files = files, .nfiles = nfiles, .accel = "tcg",
+					.timeout_s = p->cli.guest_timeout_s,
+					.case_timeout_s = p->cli.timeout_s, .workdir = p->work };
+	return 0;
+}
+
+/* The probe's answer is kept in the cache until the machine reboots: KVM
+ * that hangs a stock kernel here costs a few seconds once, not per run. */
+static int kvm_cached(const char *cache, int *works)
+{
+	char path[PATH_MAX + 32], boot[64] = "", line[128];
+	FILE *b = fopen("/proc/sys/kernel/random/boot_id", "r");
+	if (b && fgets(boot, sizeof boot, b))
+		boot[strcspn(boot, "\n")] = '\0';
+	if (b)
+		fclose(b);
+	snprintf(path, sizeof path, "%s/kvm-probe", cache);
+	FILE *f = fopen(path, "r");
+	int hit = f && fgets(line, sizeof line, f) && *boot && !strncmp(line, boot, strlen(boot)) &&
+		  sscanf(line + strlen(boot), " %d", works) == 1;
+	if (f)
+		fclose(f);
+	if (!hit && *works >= 0 && (f = fopen(path, "w"))) {
+		fprintf(f, "%s %d\n", boot, *works);
+		fclose(f);
+	}
+	return hit;
+}
+
+/* KVM when it works here (a short probe, once), else TCG. */
+static void pick_accel(struct plan *p, const char *cache)
+{
+	const char *accel = p->cli.accel;
+	for (int i = 0; !strcmp(accel, "auto") && i < p->cli.nkernels; i++) {
+		if (p->kernels[i].host)
+			continue;
+		int works = -1;
+		if (!kvm_cached(cache, &works)) {
+			works = guest_kvm_works(&p->kernels[i], &p->guest);
+			kvm_cached(cache, &works);
+		}
+		accel = works ? "kvm" : "tcg";
+		fprintf(stderr, "netrepro matrix: KVM %s here: using %s\n",
+			works ? "works" : "does not boot a guest", accel);
+	}
+	p->guest.accel = strcmp(accel, "auto") ? accel : "tcg";
+}
+
+int cmd_matrix(int argc, char **argv)
+{
+	struct plan p = { 0 };
+	char cache[PATH_MAX];
+	if (parse_matrix_cli(argc, argv, &p.cli) < 0)
+		return 2;
+	if (optind >= argc)
+		return fprintf(stderr, "usage: netrepro matrix [--kernel K]... [-j N] [--out DIR] PATH...\n"), 2;
+	p.paths = argv + optind;
+	p.npaths = argc - optind;
+	if (suite_load(p.paths, p.npaths, NULL, &p.suite))
+		return suite_free(&p.suite), 2;
+	snprintf(cache, sizeof cache, "%s", p.cli.cache ? p.cli.cache : "");
+	if (!p.cli.cache)
+		default_cache(cache, sizeof cache);
+	int rc = prepare(&p, cache);
+	if (rc == 0) {
+		pick_accel(&p, cache);
+		run_all(&p);
+		rc = report(&p);
+	} else {
+		rc = 2;
+	}
+	for (int i = 0; i < p.guest.nfiles; i++)
+		free(p.guest.files[i]);
+	free(p.guest.files);
+	free(p.kernels);
+	suite_free(&p.suite);
+	return rc;
+}
