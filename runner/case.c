@@ -12,6 +12,7 @@ struct dims {
 	char *names[8];
 	char **values[8];
 	int nvalues[8];
+	int line[8];            /* where each `vary` is, for errors */
 	int n;
 };
 
@@ -39,6 +40,7 @@ static int parse_vary(struct parser *p, struct line_toks *lt, struct dims *d)
 		if (!strcmp(d->names[i], t[1].text))
 			return perr(p, t[1].col, "'%s' is varied twice", t[1].text);
 	int k = d->n;
+	d->line[k] = p->line;
 	d->names[k] = strdup(t[1].text);
 	d->values[k] = NULL;
 	d->nvalues[k] = 0;
@@ -85,9 +87,13 @@ static int scan_vary(struct parser *p, const char *text, struct dims *d)
 
 void case_id_from_path(const char *path, char *buf, size_t len)
 {
-	const char *s = path, *hit;
-	while ((hit = strstr(s, "cases/")))
-		s = hit + 6;
+	/* a folder named exactly "cases": "testcases/" is not one */
+	const char *s = path, *hit, *from = path;
+	while ((hit = strstr(from, "cases/"))) {
+		if (hit == path || hit[-1] == '/')
+			s = hit + 6;
+		from = hit + 1;
+	}
 	if (s == path) {
 		const char *slash = strrchr(path, '/');
 		s = slash ? slash + 1 : path;
@@ -201,11 +207,13 @@ int case_load(const char *path, const char *id_base, struct case_file *out, char
 	}
 	struct dims d = { 0 };
 	int rc = scan_vary(&p, text, &d), total = 1;
-	for (int i = 0; i < d.n && total <= MAX_VARIANTS; i++)
-		total *= d.nvalues[i];   /* stops before it can overflow */
-	if (rc == 0 && total > MAX_VARIANTS) {
-		snprintf(err, CASE_ERRLEN, "%s:1:1: more than %d variants", path, MAX_VARIANTS);
-		rc = -1;
+	for (int i = 0; rc == 0 && i < d.n; i++) {
+		total *= d.nvalues[i];
+		if (total > MAX_VARIANTS) {     /* so it never overflows */
+			snprintf(err, CASE_ERRLEN, "%s:%d:1: more than %d variants", path, d.line[i],
+				 MAX_VARIANTS);
+			rc = -1;
+		}
 	}
 	for (int k = 0; rc == 0 && k < total; k++) {
 		struct scenario *sc = parse_variant(&p, path, text, id_base, &d, k);

@@ -25,7 +25,7 @@ static int push(struct line_toks *lt, enum tok_kind kind, char *text, size_t len
 
 /* Replace every $name that is a variant by its value; other $names stay for
  * the parser (runtime variables). */
-static char *substitute(const char *w, size_t n, const struct subst *sub)
+static char *substitute(const char *w, size_t n, const struct subst *sub, size_t *outlen)
 {
 	size_t cap = n + 1, len = 0;
 	char *out = malloc(cap);
@@ -60,6 +60,8 @@ static char *substitute(const char *w, size_t n, const struct subst *sub)
 	}
 	if (out)
 		out[len] = '\0';
+	if (outlen)
+		*outlen = len;
 	return out;
 }
 
@@ -72,6 +74,21 @@ static int lex_string(const char *line, size_t *i, const struct subst *sub,
 		return -1;
 	for (; line[j] && line[j] != '"'; j++) {
 		char c = line[j];
+		if (c == '\\' && line[j + 1] == 'x') {
+			/* \xHH: two hex digits, as the record writes bytes */
+			if (!isxdigit((unsigned char)line[j + 2]) || !isxdigit((unsigned char)line[j + 3])) {
+				*errcol = (int)j + 1;
+				snprintf(err, errlen, "'\\x' wants two hex digits");
+				free(buf);
+				return -1;
+			}
+			char hex[3] = { line[j + 2], line[j + 3], 0 };
+			buf[len++] = (char)strtol(hex, NULL, 16);
+			j += 3;
+			continue;
+		}
+		if (c == '\\' && !line[j + 1])
+			break;      /* "...\ at the end of the line: unterminated */
 		if (c == '\\') {
 			static const char from[] = "nt0\\\"", to[] = "\n\t\0\\\"";
 			const char *p = line[j + 1] ? strchr(from, line[j + 1]) : NULL;
@@ -95,12 +112,11 @@ static int lex_string(const char *line, size_t *i, const struct subst *sub,
 	buf[len] = '\0';
 	*i = j + 1;
 	if (sub && memchr(buf, '$', len)) {
-		char *with = substitute(buf, len, sub);
+		char *with = substitute(buf, len, sub, &len);   /* may hold NUL bytes */
 		free(buf);
 		if (!with)
 			return -1;
 		buf = with;
-		len = strlen(with);
 	}
 	return push(out, TOK_STR, buf, len, (int)start + 1);
 }
@@ -148,7 +164,7 @@ int lex_line(const char *line, const struct subst *sub, struct line_toks *out,
 			size_t j = i;
 			while (line[j] && !strchr(" \t\r\n\"#", line[j]) && !is_punct(line[j]))
 				j++;
-			char *w = substitute(line + i, j - i, sub);
+			char *w = substitute(line + i, j - i, sub, NULL);
 			rc = w ? push(out, TOK_WORD, w, strlen(w), (int)i + 1) : -1;
 			i = j;
 		}

@@ -83,7 +83,8 @@ static int want_host(struct parser *p, const struct token *t)
 static int want_hostif(struct parser *p, const struct token *t, char ifname[16])
 {
 	const char *colon = t->kind == TOK_WORD ? strchr(t->text, ':') : NULL;
-	if (!colon || !colon[1] || strlen(colon + 1) > 15)
+	if (!colon || !colon[1] || strlen(colon + 1) > 15 || strpbrk(colon + 1, ":/") ||
+	    !strcmp(colon + 1, ".") || !strcmp(colon + 1, ".."))
 		return perr(p, t->col, "expected HOST:INTERFACE, got '%s'", t->text ? t->text : "");
 	char host[CASE_NAME];
 	snprintf(host, sizeof host, "%.*s", (int)(colon - t->text), t->text);
@@ -104,7 +105,8 @@ static int valid_cidr(const char *s)
 	unsigned char buf[16];
 	int v6 = strchr(ip, ':') != NULL;
 	long len;
-	return inet_pton(v6 ? AF_INET6 : AF_INET, ip, buf) == 1 &&
+	return inet_pton(v6 ? AF_INET6 : AF_INET, ip, buf) == 1 && slash[1] &&
+	       strspn(slash + 1, "0123456789") == strlen(slash + 1) &&
 	       !parse_long(slash + 1, 0, v6 ? 128 : 32, &len);
 }
 
@@ -253,13 +255,25 @@ static int stmt_sysctl(struct parser *p, struct line_toks *lt)
 	    strstr(n->text, ".."))
 		return perr(p, n->col, "bad sysctl '%s' (only net.* can be set in a host)", n->text ? n->text : "");
 	strcpy(s.name, n->text);
-	char *value = tokens_text(lt->t, 4, lt->n);
-	if (strlen(value) >= sizeof s.value) {
-		free(value);
-		return perr(p, lt->t[4].col, "sysctl value too long");
+	/* Words joined by one blank ("40000 40007"), but lists keep their
+	 * commas tight ("40001-40003,40005"); a "string" is taken as it is. */
+	size_t len = 0;
+	for (int i = 4; i < lt->n; i++) {
+		const struct token *v = &lt->t[i];
+		int glue = i == 4 || tok_is(v, ",") || tok_is(&lt->t[i - 1], ",");
+		if (v->kind == TOK_STR && lt->n != 5)
+			return perr(p, v->col, "a quoted sysctl value must be the whole value");
+		if (v->kind == TOK_PUNCT && !tok_is(v, ","))
+			return perr(p, v->col, "unexpected '%s' in a sysctl value", v->text);
+		if (len + !glue + v->len >= sizeof s.value || memchr(v->text, '\0', v->len))
+			return perr(p, v->col, len + !glue + v->len >= sizeof s.value ? "sysctl value too long"
+				    : "a sysctl value cannot hold a NUL byte");
+		if (!glue)
+			s.value[len++] = ' ';
+		memcpy(s.value + len, v->text, v->len);
+		len += v->len;
 	}
-	strcpy(s.value, value);
-	free(value);
+	s.value[len] = '\0';
 	GROW(p->sc->sysctls, p->sc->nsysctls);
 	p->sc->sysctls[p->sc->nsysctls++] = s;
 	return 0;

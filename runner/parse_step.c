@@ -5,17 +5,21 @@
 #include "tables.h"
 
 #include <arpa/inet.h>
+#include <ctype.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+/* Decimal, or hex with 0x: "010" is ten, not octal eight. */
 int parse_long(const char *s, long lo, long hi, long *out)
 {
 	char *end;
+	const char *digits = s + (*s == '-' || *s == '+');
+	int hex = digits[0] == '0' && (digits[1] == 'x' || digits[1] == 'X');
 	errno = 0;
-	long v = strtol(s, &end, 0);
-	if (!*s || *end || errno || v < lo || v > hi)
+	long v = strtol(s, &end, hex ? 16 : 10);
+	if (!*s || *end || errno || v < lo || v > hi || !((hex ? isxdigit : isdigit)((unsigned char)digits[hex ? 2 : 0])))
 		return -1;
 	*out = v;
 	return 0;
@@ -34,6 +38,9 @@ int var_define(struct parser *p, const char *name, enum var_kind kind, int col)
 	if (strspn(name, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_") != strlen(name) ||
 	    strlen(name) >= CASE_NAME || (name[0] >= '0' && name[0] <= '9'))
 		return perr(p, col, "bad variable name '%s'", name);
+	for (int i = 0; i < p->sc->nvariants; i++)
+		if (!strcmp(p->sc->variant_names[i], name))
+			return perr(p, col, "'%s' is a 'vary' name: $%s would mean its value", name, name);
 	int v = var_find(p->sc, name);
 	if (v >= 0 && p->sc->vars[v].kind != kind)
 		return perr(p, col, "'%s' is already a %s", name,
@@ -137,7 +144,8 @@ static int parse_cmp(struct parser *p, const struct token *t, int *i, int end, s
 	return 0;
 }
 
-/* cond := cmp ('and' cmp)* ('or' cond)? */
+/* cond := cmp ('and' cmp)* ('or' cond)?  On error *out is NULL: the caller
+ * may hand it to cond_free() (or step_free()) either way. */
 int parse_cond(struct parser *p, const struct token *t, int *i, int end, struct cond **out)
 {
 	*out = NULL;
@@ -145,6 +153,7 @@ int parse_cond(struct parser *p, const struct token *t, int *i, int end, struct 
 		struct cond *term = NULL;
 		if (parse_cmp(p, t, i, end, &term) < 0) {
 			cond_free(*out);
+			*out = NULL;
 			return -1;
 		}
 		while (*i < end && tok_is(&t[*i], "and")) {
@@ -153,6 +162,7 @@ int parse_cond(struct parser *p, const struct token *t, int *i, int end, struct 
 			if (parse_cmp(p, t, i, end, &rhs) < 0) {
 				cond_free(term);
 				cond_free(*out);
+				*out = NULL;
 				return -1;
 			}
 			struct cond *both = calloc(1, sizeof *both);
@@ -189,11 +199,11 @@ static int parse_addr(struct parser *p, const struct token *t, int with_port, st
 	} else {
 		const char *colon = strchr(s, ':');
 		int v4 = colon && !strchr(colon + 1, ':');
-		size_t n = with_port && v4 ? (size_t)(colon - s) : strlen(s);
+		size_t n = v4 ? (size_t)(colon - s) : strlen(s);
 		if (n >= sizeof ip)
 			return perr(p, t->col, "bad address '%s'", s);
 		snprintf(ip, sizeof ip, "%.*s", (int)n, s);
-		port = with_port && v4 ? colon + 1 : NULL;
+		port = v4 ? colon + 1 : NULL;
 	}
 	struct sockaddr_in *in = (struct sockaddr_in *)&a->addr.ss;
 	struct sockaddr_in6 *in6 = (struct sockaddr_in6 *)&a->addr.ss;
@@ -267,9 +277,10 @@ static int want_sock(struct parser *p, const struct token *t, struct arg *a)
 static int want_option(struct parser *p, struct token **at, int nat, int *k, struct step *st, int set)
 {
 	struct arg lvl;
+	const struct token *lvltok = NULL;
 	if (*k < nat && want_name(p, at[*k], tbl_level, "level", &lvl) == 0) {
 		free(lvl.str);
-		(*k)++;
+		lvltok = at[(*k)++];
 	} else {
 		*p->err = '\0';
 		lvl.i = -1;
@@ -280,8 +291,9 @@ static int want_option(struct parser *p, struct token **at, int nat, int *k, str
 	const struct sockopt_def *d = t->kind == TOK_WORD ? sockopt_find(t->text) : NULL;
 	if (!d)
 		return perr(p, t->col, "unknown socket option '%s'", t->text ? t->text : "\"...\"");
-	if (lvl.i >= 0 && lvl.i != d->level)
-		return perr(p, t->col, "%s is not an option of that level", d->name);
+	if (lvltok && lvl.i != d->level)
+		return perr(p, t->col, "%s is not an option of level %s (it is %s)", d->name, lvltok->text,
+			    table_name(tbl_level, d->level));
 	struct arg *a = &st->args[st->nargs++];
 	*a = (struct arg){ .kind = ARG_NAME, .i = d->level, .str = strdup(d->name), .pos = { p->file, p->line, t->col } };
 	if (!set)
@@ -312,10 +324,10 @@ static int want_option(struct parser *p, struct token **at, int nat, int *k, str
 			return -1;
 	}
 	if (d->kind == OV_MREQ6 && st->args[st->nargs - 2].addr.ss.ss_family != AF_INET6)
-		return perr(p, t->col, "%s wants an IPv6 group", d->name);
-	if ((d->kind == OV_MREQ || d->kind == OV_INADDR) &&
-	    st->args[2].addr.ss.ss_family != AF_INET)
-		return perr(p, st->args[2].pos.col, "%s wants IPv4 addresses", d->name);
+		return perr(p, st->args[st->nargs - 2].pos.col, "%s wants an IPv6 group", d->name);
+	for (int i = 2; i < (d->kind == OV_MREQ ? 4 : d->kind == OV_INADDR ? 3 : 2); i++)
+		if (st->args[i].addr.ss.ss_family != AF_INET)
+			return perr(p, st->args[i].pos.col, "%s wants IPv4 addresses", d->name);
 	return 0;
 }
 
@@ -401,9 +413,15 @@ static int parse_expect(struct parser *p, const struct token *t, const struct ca
 	if (t->kind != TOK_WORD)
 		return perr(p, t->col, "expected a result (0, a number, an errno name, ok, TIMEOUT)");
 	if (call && call->value == VAL_STATE) {
+		/* By full name only: table_find() would take "WAIT" for TIME_WAIT. */
 		e->kind = EXP_STATE;
-		e->i = table_find(tbl_tcp_state, t->text, &found);
-		return found ? 0 : perr(p, t->col, "unknown TCP state '%s'", t->text);
+		for (const struct name_val *s = tbl_tcp_state; s->name; s++)
+			if (!strcmp(s->name, t->text)) {
+				e->i = s->val;
+				return 0;
+			}
+		return perr(p, t->col, "unknown TCP state '%s' (ESTABLISHED, TIME_WAIT, LISTEN, ..., NONE)",
+			    t->text);
 	}
 	if (!strcmp(t->text, "ok")) {
 		e->kind = EXP_OK;
@@ -425,6 +443,8 @@ static int parse_expect(struct parser *p, const struct token *t, const struct ca
 	} else {
 		return perr(p, t->col, "unknown result '%s' (0, a number, an errno name, ok, TIMEOUT)", t->text);
 	}
+	if (!call && e->kind != EXP_INT && e->kind != EXP_VAR)     /* `check` */
+		return perr(p, t->col, "'check' compares with a number or a $variable, not '%s'", t->text);
 	return 0;
 }
 
@@ -561,9 +581,12 @@ static int stmt_check(struct parser *p, struct line_toks *lt)
 	const struct token *t = lt->t;
 	const char *name = t[1].kind == TOK_WORD ? t[1].text + (t[1].text[0] == '$') : "";
 	int var = var_find(p->sc, name);
-	if (lt->n < 4 || var < 0 || p->sc->vars[var].kind != VAR_INT)
-		return perr(p, t[lt->n < 2 ? 0 : 1].col, lt->n < 4 ? "usage: check VARIABLE = EXPECTED"
-			    : "undefined variable '%s'", t[1].text);
+	if (lt->n < 4)
+		return perr(p, t[0].col, "usage: check VARIABLE = EXPECTED");
+	if (var >= 0 && p->sc->vars[var].kind != VAR_INT)
+		return perr(p, t[1].col, "'%s' is a socket, not a number", name);
+	if (var < 0)
+		return perr(p, t[1].col, "undefined variable '%s'", t[1].kind == TOK_STR ? "\"...\"" : t[1].text);
 	struct step st = { .kind = STEP_CHECK, .pos = { p->file, p->line, t[0].col }, .host = p->host,
 			   .capture = -1, .loopvar = var };
 	st.text = tokens_text(t, 0, 2);
@@ -593,7 +616,10 @@ int parse_step_line(struct parser *p, struct line_toks *lt)
 	}
 	if (tok_is(&t[base], "repeat") || (!capture && tok_is(&t[0], "for")))
 		return stmt_loop(p, lt, t[0].col, capture);
-	const struct call_def *call = t[base].kind == TOK_WORD ? call_find(t[base].text) : NULL;
+	if (t[base].kind != TOK_WORD)
+		return perr(p, t[base].col, "expected a step (a call, repeat, for, check or end), got %s",
+			    t[base].kind == TOK_STR ? "a string" : t[base].text);
+	const struct call_def *call = call_find(t[base].text);
 	if (!call)
 		return perr(p, t[base].col, "unknown call '%s'", t[base].kind == TOK_STR ? "\"...\"" : t[base].text);
 	if (!tok_is(&t[base + 1], "("))
@@ -606,6 +632,10 @@ int parse_step_line(struct parser *p, struct line_toks *lt)
 		if (t[i].kind == TOK_PUNCT || nat == CASE_MAX_ARGS)
 			return perr(p, t[i].col, nat == CASE_MAX_ARGS ? "too many arguments" : "unexpected '%s'", t[i].text);
 		at[nat++] = &lt->t[i++];
+		if (t[i].kind == TOK_END || (tok_is(&t[i], ",") && t[i + 1].kind == TOK_END))
+			return perr(p, t[base + 1].col, "unclosed '('");
+		if (tok_is(&t[i], ",") && tok_is(&t[i + 1], ")"))
+			return perr(p, t[i + 1].col, "expected an argument after ','");
 		if (tok_is(&t[i], ","))
 			i++;
 		else if (!tok_is(&t[i], ")"))
