@@ -8,6 +8,10 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <linux/netlink.h>
+#include <linux/rtnetlink.h>
+#include <sys/socket.h>
+
 #include <netlink/socket.h>
 
 #include "internal.h"
@@ -69,6 +73,10 @@ static int host_init(struct netns_host *h, char *err)
 	h->fd = open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC);
 	if (h->fd < 0)
 		return netns_fail(err, -errno, "host %s: open ns/net", h->name);
+	struct sockaddr_nl sa = { .nl_family = AF_NETLINK, .nl_groups = RTMGRP_LINK };
+	h->events = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC | SOCK_NONBLOCK, NETLINK_ROUTE);
+	if (h->events < 0 || bind(h->events, (struct sockaddr *)&sa, sizeof sa) < 0)
+		return netns_fail(err, -errno, "host %s: netlink link events", h->name);
 	return host_connect(h, err);
 }
 
@@ -83,6 +91,7 @@ int netns_host_new(const char *name, struct netns_host **out, char *err)
 		return netns_fail(err, -ENOMEM, "host %s", name);
 	}
 	h->fd = -1;
+	h->events = -1;
 	h->next_index = 100;
 	netns_if_remember(h, "lo", 1);  /* LOOPBACK_IFINDEX in every namespace */
 	rc = host_init(h, err);
@@ -103,6 +112,8 @@ void netns_host_free(struct netns_host *h)
 	nl_socket_free(h->sk);
 	if (h->fd >= 0)
 		close(h->fd);
+	if (h->events >= 0)
+		close(h->events);
 	free(h->name);
 	free(h);
 }

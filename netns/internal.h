@@ -24,6 +24,9 @@ struct netns_host {
 	struct { char name[16]; int index; } ifs[32];
 	int nifs;
 	int next_index;
+	/* RTNLGRP_LINK events since the host was made: how we learn that a
+	 * link's queue is live (see netns_link_wait_running). */
+	int events;
 };
 
 /* link.c: remember that ifname has index idx in h. */

@@ -1,5 +1,9 @@
 /* netns links: veth pairs and the few link attributes a case can set. */
 #include <errno.h>
+#include <poll.h>
+#include <time.h>
+#include <linux/rtnetlink.h>
+#include <sys/socket.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -167,4 +171,41 @@ int netns_link_set_mtu(struct netns_host *h, const char *ifname, unsigned mtu, c
 	if (chg)
 		rtnl_link_set_mtu(chg, mtu);
 	return link_change(h, ifname, chg, what, err);
+}
+
+/* 1 when buf holds an RTM_NEWLINK for idx with IFF_RUNNING. */
+static int running_event(const char *buf, ssize_t n, int idx)
+{
+	for (const struct nlmsghdr *m = (const void *)buf; NLMSG_OK(m, (size_t)n); m = NLMSG_NEXT(m, n)) {
+		const struct ifinfomsg *ifi = NLMSG_DATA(m);
+		if (m->nlmsg_type == RTM_NEWLINK && ifi->ifi_index == idx && (ifi->ifi_flags & IFF_RUNNING))
+			return 1;
+	}
+	return 0;
+}
+
+int netns_link_wait_running(struct netns_host *h, const char *ifname, int timeout_ms, char *err)
+{
+	int idx = netns_link_index(h, ifname, err);
+	if (idx < 0)
+		return idx;
+	struct timespec t0, t;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	for (;;) {
+		char buf[8192] __attribute__((aligned(4)));
+		ssize_t n = recv(h->events, buf, sizeof buf, 0);
+		if (n > 0 && running_event(buf, n, idx))
+			return 0;
+		if (n > 0 || (n < 0 && errno == EINTR))
+			continue;
+		if (n < 0 && errno != EAGAIN)
+			return netns_fail(err, -errno, "link %s:%s: reading link events", h->name, ifname);
+		clock_gettime(CLOCK_MONOTONIC, &t);
+		long left = timeout_ms - ((t.tv_sec - t0.tv_sec) * 1000 + (t.tv_nsec - t0.tv_nsec) / 1000000);
+		if (left <= 0)
+			return netns_fail(err, -ETIMEDOUT, "link %s:%s: not running after %d ms (no carrier?)",
+					  h->name, ifname, timeout_ms);
+		struct pollfd p = { .fd = h->events, .events = POLLIN };
+		poll(&p, 1, (int)left);
+	}
 }

@@ -42,6 +42,13 @@ int netns_veth_add(struct netns_host *a, const char *ifa,
 int netns_link_set_up(struct netns_host *h, const char *ifname, int up, char *err);
 int netns_link_set_multicast(struct netns_host *h, const char *ifname, int on, char *err);
 int netns_link_set_mtu(struct netns_host *h, const char *ifname, unsigned mtu, char *err);
+/* Waits until ifname is running: the kernel has seen its carrier and
+ * attached its queue (linkwatch, after a link comes up). A packet sent
+ * before that is dropped, so steps wait for it. -ETIMEDOUT after timeout_ms.
+ * Reads the link events the host has received since it was made, so it does
+ * not miss one that came before the call. */
+int netns_link_wait_running(struct netns_host *h, const char *ifname, int timeout_ms, char *err);
+
 /* ifindex of ifname in h, or a negative errno. */
 int netns_link_index(struct netns_host *h, const char *ifname, char *err);
 

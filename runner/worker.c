@@ -79,6 +79,19 @@ static const struct requirement *unmet_in_host(const struct scenario *sc, struct
 		 (what)->pos.line, err); \
 	return -1; } } while (0)
 
+/* Whether a veth end is up once every `set` line has been applied (a
+ * link comes up; the last up/down for it wins). */
+static int end_up(const struct scenario *sc, int host, const char *ifname)
+{
+	int up = 1;
+	for (int i = 0; i < sc->nsets; i++) {
+		const struct topo_set *s = &sc->sets[i];
+		if (s->host == host && !strcmp(s->ifname, ifname) && (s->kind == SET_UP || s->kind == SET_DOWN))
+			up = s->kind == SET_UP;
+	}
+	return up;
+}
+
 static int build(const struct scenario *sc, struct netns_host **h, char *reason, size_t len)
 {
 	char err[NETNS_ERRLEN];
@@ -103,6 +116,13 @@ static int build(const struct scenario *sc, struct netns_host **h, char *reason,
 	for (int i = 0; i < sc->naddrs; i++) {
 		const struct topo_addr *a = &sc->addrs[i];
 		TRY(netns_addr_add(h[a->host], a->ifname, a->cidr, a->dad, err), a);
+	}
+	for (int i = 0; i < sc->nlinks; i++) {
+		const struct topo_link *l = &sc->links[i];
+		if (!end_up(sc, l->a, l->ifa) || !end_up(sc, l->b, l->ifb))
+			continue;   /* one end down: no carrier, nothing to wait for */
+		TRY(netns_link_wait_running(h[l->a], l->ifa, 2000, err), l);
+		TRY(netns_link_wait_running(h[l->b], l->ifb, 2000, err), l);
 	}
 	for (int i = 0; i < sc->nroutes; i++) {
 		const struct topo_route *r = &sc->routes[i];
