@@ -192,6 +192,15 @@ static void write_md(FILE *f, json_t *const *recs, int n)
 			jstr(recs[r], "started"));
 	}
 	fputc('\n', f);
+	for (int r = 0; r < n; r++) {
+		json_t *g = json_object_get(recs[r], "guest");
+		if (!*jstr(g, "error"))
+			continue;
+		fprintf(f, "**%s gave no results**: ", run_label(recs[r]));
+		md(f, jstr(g, "error"));
+		fprintf(f, "\n\n<details><summary>console, last lines</summary>\n\n```\n%s\n```\n</details>\n\n",
+			jstr(g, "console"));
+	}
 	if (n > 1)
 		matrix(f, recs, n, ids);
 	env_table(f, recs, n);

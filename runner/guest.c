@@ -149,7 +149,11 @@ static int write_initramfs(const struct kernel *k, const struct guest_opts *o, c
 	const char *dirs[] = { "/proc", "/sys", "/dev", "/tmp" };
 	for (size_t i = 0; !rc && i < sizeof dirs / sizeof *dirs; i++)
 		rc = cpio_dir(c, dirs[i]);
+	/* what env_collect reports as the guest's distro */
+	static const char os_release[] = "NAME=\"netrepro guest\"\nID=netrepro-guest\n"
+					 "PRETTY_NAME=\"netrepro QEMU guest (busybox initramfs)\"\n";
 	if (!rc && (cpio_data(c, "/init", init, ilen, 0755) < 0 ||
+		    cpio_data(c, "/etc/os-release", os_release, sizeof os_release - 1, 0644) < 0 ||
 		    cpio_file(c, "/bin/busybox", "/bin/busybox", 0755) < 0))
 		rc = -1, snprintf(err, len, "cannot pack /bin/busybox (Debian's busybox-static)");
 	if (!rc)
@@ -219,13 +223,15 @@ static int file_has(const char *path, const char *needle)
 
 /* Waits for pid until deadline; kills it when a probe (booted_by > 0) sees
  * no boot marker by then. 0 exited, 1 killed at the deadline. */
-static int qemu_wait(pid_t pid, double deadline, double booted_by, const char *rec)
+static int qemu_wait(pid_t pid, double deadline, double booted_by, const char *rec, int *exit_status)
 {
 	int status;
 	for (;;) {
 		pid_t r = waitpid(pid, &status, WNOHANG);
-		if (r == pid || (r < 0 && errno != EINTR))
+		if (r == pid || (r < 0 && errno != EINTR)) {
+			*exit_status = r == pid && WIFEXITED(status) ? WEXITSTATUS(status) : -1;
 			return 0;
+		}
 		double t = now();
 		if (booted_by > 0 && t > booted_by && !file_has(rec, MARK "BOOTED"))
 			deadline = t;
@@ -240,15 +246,23 @@ static int qemu_wait(pid_t pid, double deadline, double booted_by, const char *r
 	}
 }
 
-/* The last lines of the console, for a record that says why. */
+/* The last lines of the console, for a record that says why, after what
+ * QEMU itself said (it explains a kernel it could not load). */
 static char *console_tail(const char *con, int lines)
 {
-	char *s = read_text(con);
+	char qlog[4500];
+	if (snprintf(qlog, sizeof qlog, "%s.qemu", con) >= (int)sizeof qlog)
+		qlog[0] = '\0';
+	char *q = read_text(qlog), *s = read_text(con);
 	char *p = s + strlen(s);
 	while (p > s && lines >= 0)
 		if (*--p == '\n')
 			lines--;
-	char *tail = strdup(p + (*p == '\n'));
+	p += *p == '\n';
+	size_t n = strlen(q) + strlen(p) + 1;
+	char *tail = malloc(n);
+	snprintf(tail, n, "%s%s", q, p);
+	free(q);
 	free(s);
 	return tail;
 }
@@ -310,8 +324,12 @@ json_t *guest_run(const struct kernel *k, const struct guest_opts *o, char **con
 		snprintf(err, len, "cannot start qemu-system-x86_64: %s", strerror(errno));
 		return NULL;
 	}
-	int killed = qemu_wait(pid, t0 + o->timeout_s, 0, rec);
+	int status = 0, killed = qemu_wait(pid, t0 + o->timeout_s, 0, rec, &status);
 	json_t *j = parse_record(rec, err, len);
+	if (!j && !killed && !file_has(rec, MARK "BOOTED")) {
+		size_t at = strlen(err);
+		snprintf(err + at, len - at, " (qemu exited with status %d after %.1f s)", status, now() - t0);
+	}
 	if (killed && !j)
 		snprintf(err, len, "the guest did not finish within %g s (%s)", o->timeout_s,
 			 file_has(rec, MARK "BOOTED") ? "it booted" : "it never booted");
@@ -340,6 +358,7 @@ int guest_kvm_works(const struct kernel *k, const struct guest_opts *o)
 	if (pid < 0)
 		return 0;
 	double t0 = now();
-	qemu_wait(pid, t0 + 10, t0 + 3, rec);
+	int status;
+	qemu_wait(pid, t0 + 10, t0 + 3, rec, &status);
 	return file_has(rec, MARK "BOOTED");
 }

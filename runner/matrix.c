@@ -229,6 +229,7 @@ static void summary(json_t *const *recs, int n, const struct plan *p)
 {
 	json_t *ids = case_ids(recs, n), *id;
 	size_t i, w = 4;
+	int any = 0;
 	json_array_foreach(ids, i, id)
 		w = strlen(json_string_value(id)) > w ? strlen(json_string_value(id)) : w;
 	printf("\n  %-*s", (int)w, "case");
@@ -240,12 +241,15 @@ static void summary(json_t *const *recs, int n, const struct plan *p)
 		int differs = 0;
 		for (int r = 1; r < n; r++)
 			differs |= !case_same_answers(case_find(recs[0], cid), case_find(recs[r], cid));
+		any |= differs;
 		printf("%s %-*s", differs ? "*" : " ", (int)w, cid);
 		for (int r = 0; r < n; r++)
 			printf("  %-22s", case_status(recs[r], cid));
 		putchar('\n');
 	}
-	printf("\n* the answers differ between kernels (netrepro diff shows where)\n");
+	if (any)
+		printf("\n* the answers differ between kernels (netrepro diff A.json B.json shows where)\n");
+	putchar('\n');
 	for (int r = 0; r < n; r++) {
 		json_t *g = json_object_get(recs[r], "guest");
 		if (*jstr(g, "error"))
