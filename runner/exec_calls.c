@@ -309,6 +309,10 @@ static void do_setsockopt(struct run *r, const struct step *st, struct outcome *
 		len = sizeof val.mreq6;
 		break;
 	case OV_INADDR: val.in = g4->sin_addr; len = sizeof val.in; break;
+	case OV_IFINDEX:
+		val.i = v->kind == ARG_NAME ? (int)if_nametoindex(v->str) : (int)int_arg(r, v);
+		len = sizeof val.i;
+		break;
 	case OV_RANGE:
 		val.u = (unsigned)int_arg(r, v + 1) << 16 | ((unsigned)int_arg(r, v) & 0xffff);
 		len = sizeof val.u;

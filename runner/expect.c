@@ -34,7 +34,7 @@ void outcome_text(const struct outcome *o, enum call_value v, char *buf, size_t 
 		snprintf(buf, len, "TIMEOUT");
 	else if (o->ret == -1)
 		snprintf(buf, len, "%s", errno_name(o->err));
-	else if (v == VAL_STATE)
+	else if (v == VAL_STATE && table_name(tbl_tcp_state, o->ret))
 		snprintf(buf, len, "%s", table_name(tbl_tcp_state, o->ret));
 	else
 		snprintf(buf, len, "%ld", o->ret);

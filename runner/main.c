@@ -133,6 +133,22 @@ static void worker_opts_from_env(const json_t *env, struct worker_opts *w)
 	w->platform = v == 1 ? "wsl1" : v == 2 ? "wsl2" : "linux";
 }
 
+/* Whether the record can be written, asked before the run rather than
+ * found out after it. */
+static int writable(const char *path)
+{
+	if (!access(path, W_OK))
+		return 1;
+	if (errno != ENOENT)
+		return 0;
+	char dir[4096];
+	snprintf(dir, sizeof dir, "%s", path);
+	char *slash = strrchr(dir, '/');
+	if (slash)
+		slash[slash == dir] = '\0';
+	return !access(slash ? dir : ".", W_OK);
+}
+
 static int cmd_run(int argc, char **argv)
 {
 	struct cli c;
@@ -142,6 +158,8 @@ static int cmd_run(int argc, char **argv)
 		return 2;
 	if (optind >= argc)
 		return fprintf(stderr, "netrepro run: no PATH given\n%s", usage), 2;
+	if (c.json_path && !writable(c.json_path))
+		return fprintf(stderr, "netrepro run: cannot write %s: %s\n", c.json_path, strerror(errno)), 2;
 	if (suite_load(argv + optind, argc - optind, c.match, &s))
 		return suite_free(&s), 2;
 	if (c.match && !s.n) {

@@ -363,10 +363,8 @@ static int stmt_text(struct parser *p, struct line_toks *lt, int is_title)
 
 /* A fixture path is looked up from the including file's folder upwards, so
  * that "fixtures/pair.net" works from any depth under the project. */
-static char *find_fixture(const char *from, const char *name)
+static char *find_upwards(const char *from, const char *name)
 {
-	if (name[0] == '/')
-		return access(name, R_OK) ? NULL : strdup(name);
 	char *dir = strdup(from), path[4096];
 	for (;;) {
 		char *d = dirname(dir);
@@ -375,19 +373,29 @@ static char *find_fixture(const char *from, const char *name)
 			free(dir);
 			return strdup(path);
 		}
-		if (!strcmp(d, "/") || !strcmp(d, ".")) {
-			if (!strcmp(d, ".") && !access(name, R_OK)) {
-				free(dir);
-				return strdup(name);
-			}
+		if (!strcmp(d, "/") || !strcmp(d, "."))
 			break;
-		}
 		char *up = strdup(d);
 		free(dir);
 		dir = up;
 	}
 	free(dir);
 	return NULL;
+}
+
+static char *find_fixture(const char *from, const char *name)
+{
+	if (name[0] == '/')
+		return access(name, R_OK) ? NULL : strdup(name);
+	char *found = find_upwards(from, name);
+	if (found || from[0] == '/')
+		return found;
+	/* a relative case path stops at "."; the project may be above it
+	 * (`cd cases/timewait; netrepro run x.case`) */
+	char abs[4096];
+	if (!realpath(from, abs))
+		return NULL;
+	return find_upwards(abs, name);
 }
 
 static int stmt_use(struct parser *p, struct line_toks *lt)

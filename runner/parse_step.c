@@ -297,8 +297,9 @@ static int want_option(struct parser *p, struct token **at, int nat, int *k, str
 	struct arg *a = &st->args[st->nargs++];
 	*a = (struct arg){ .kind = ARG_NAME, .i = d->level, .str = strdup(d->name), .pos = { p->file, p->line, t->col } };
 	if (!set)
-		return d->kind == OV_INT ? 0 : perr(p, t->col, "getsockopt reads integer options only");
-	static const char *const shapes[] = { "i", "ii", "PP[n", "Pn", "P", "ii" };
+		return d->kind == OV_INT || d->kind == OV_IFINDEX ? 0
+			: perr(p, t->col, "getsockopt reads integer options only");
+	static const char *const shapes[] = { "i", "ii", "PP[n", "Pn", "P", "ii", "n" };
 	const char *shape = shapes[d->kind];
 	for (int opt = 0; *shape; shape++) {
 		if (*shape == '[') {

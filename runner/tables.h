@@ -30,6 +30,7 @@ enum optval_kind {
 	OV_MREQ6,   /* group, device (or index): struct ipv6_mreq */
 	OV_INADDR,  /* an IPv4 address: struct in_addr */
 	OV_RANGE,   /* lo, hi: IP_LOCAL_PORT_RANGE's u32 (hi << 16 | lo) */
+	OV_IFINDEX, /* a device name or index: an int ifindex */
 };
 struct sockopt_def {
 	const char *name;

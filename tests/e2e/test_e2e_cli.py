@@ -136,9 +136,6 @@ def test_a_file_named_twice_runs_once(run, h):
     assert h.Ktap(r.stdout).check_wellformed().ids() == [i for i in want if "realm" in i]
 
 
-@pytest.mark.xfail(reason="parse.c: a fixture is looked up from the case path as written and "
-                          "never above the working directory, so `cd cases && netrepro run seed` "
-                          "cannot find fixtures/", strict=False)
 def test_run_from_inside_cases(run, h):
     r = run("list", "seed", cwd=os.path.join(h.root, "cases"))
     assert r.returncode == 0, r.stderr
