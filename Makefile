@@ -19,7 +19,7 @@ LIB_OBJ     := $(patsubst %.c,$(B)/%.o,$(NETNS_SRC) $(REPORTS_SRC) $(RUNNER_SRC)
 UNIT_SRC    := $(wildcard tests/unit/test_*.c)
 UNIT_BIN    := $(patsubst tests/unit/%.c,$(B)/tests/%,$(UNIT_SRC))
 
-.PHONY: all test unit e2e run bench matrix deps check-deps clean
+.PHONY: all test unit e2e run bench matrix asan valgrind deps check-deps clean
 all: check-deps $(B)/netrepro
 
 check-deps:
@@ -70,6 +70,19 @@ matrix: $(B)/netrepro
 
 bench: $(B)/netrepro
 	$(PYTHON) bench/bench.py
+
+# The unit tests and the whole case library under AddressSanitizer and
+# UndefinedBehaviorSanitizer (leaks included), built apart in build/asan.
+SAN := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+asan:
+	$(MAKE) --no-print-directory B=$(B)/asan CC="$(CC) $(SAN)" unit $(B)/asan/netrepro
+	ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 $(B)/asan/netrepro run -j 2 cases/ > $(B)/asan/run.ktap
+	@! grep '^not ok' $(B)/asan/run.ktap && echo "asan: unit tests and $$(grep -c '^ok' $(B)/asan/run.ktap) cases clean"
+
+# The seed suite under valgrind, every worker included.
+valgrind: $(B)/netrepro
+	valgrind -q --trace-children=yes --leak-check=full --errors-for-leak-kinds=definite \
+	  --error-exitcode=99 $(B)/netrepro run -j 1 cases/seed
 
 clean:
 	rm -rf $(B)

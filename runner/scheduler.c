@@ -65,7 +65,9 @@ static int start(struct job *j, const struct scenario *sc, const struct sched_op
 			_exit(1);
 		close(p[0]);
 		signal(SIGPIPE, SIG_IGN);
-		_exit(worker_main(sc, &o->worker, p[1]));
+		/* exit, not _exit: stdio was flushed before the fork, and the leak
+		 * checker runs at exit */
+		exit(worker_main(sc, &o->worker, p[1]));
 	}
 	close(p[1]);
 	j->pid = pid;
@@ -128,6 +130,13 @@ static void finish(struct job *j, const struct sched_opts *o)
 	} else if (!j->have_result) {
 		snprintf(reason, sizeof reason, "worker exited with status %d before its result",
 			 WEXITSTATUS(status));
+	} else if (!WIFEXITED(status) || WEXITSTATUS(status)) {
+		/* a result, then a crash on the way out (a sanitizer's report,
+		 * say): the result cannot be trusted */
+		json_object_set_new(j->rec, "status", json_string("ERROR"));
+		snprintf(reason, sizeof reason, "worker %s %d after its result",
+			 WIFSIGNALED(status) ? "killed by signal" : "exited with status",
+			 WIFSIGNALED(status) ? WTERMSIG(status) : WEXITSTATUS(status));
 	}
 	if (reason[0])
 		json_object_set_new(j->rec, "reason", json_string(reason));
