@@ -88,6 +88,13 @@ int netns_veth_add(struct netns_host *a, const char *ifa,
 	 * peer: the kernel opens it before the pair is joined (veth_open
 	 * answers ENOTCONN), so it comes up in a second request. */
 	int ia = a->next_index++, ib = b->next_index++;
+	/* Never the same index at both ends: linkwatch counts a link whose
+	 * index differs from its peer's (iflink) as urgent and attaches its
+	 * queue at once; with equal indexes the carrier event waits for the
+	 * next linkwatch round, up to a second, and packets sent meanwhile are
+	 * dropped. */
+	if (ib == ia)
+		ib = b->next_index++;
 	rtnl_link_set_name(veth, ifa);
 	rtnl_link_set_ifindex(veth, ia);
 	rtnl_link_set_flags(veth, IFF_UP);
