@@ -148,3 +148,41 @@ def test_rootless_workers_die_with_the_scheduler(rootless_project, h):
             p.wait()
         for w in h.ours(binary):
             os.kill(w, signal.SIGKILL)
+
+
+def test_library_same_results_rootless(nrtest, netrepro, h, tmp_path):
+    """The whole case library gives the same status per case id, and the
+    same answer at every checked step, as root and rootless; only cases that
+    `require root` may differ (SKIP rootless)."""
+    top = tempfile.mkdtemp(prefix="netrepro-library-", dir="/tmp")
+    try:
+        os.chmod(top, 0o755)
+        h.private_copy(netrepro, top)
+        shutil.copytree(os.path.join(h.root, "cases"), os.path.join(top, "cases"))
+        shutil.copytree(os.path.join(h.root, "fixtures"), os.path.join(top, "fixtures"))
+        os.mkdir(os.path.join(top, "out"))
+        os.chown(os.path.join(top, "out"), nrtest.pw_uid, nrtest.pw_gid)
+        readable(top)
+        as_root = subprocess.run([os.path.join(top, "bin", "netrepro"), "run", "-j", "2", "--json",
+                                  str(tmp_path / "root.json"), "cases"], cwd=top, capture_output=True, text=True)
+        assert as_root.returncode == 0, as_root.stdout[-3000:]
+        r = subprocess.run(as_user(top, ["run", "-j", "2", "--json", "out/rootless.json", "cases"]),
+                           capture_output=True, text=True, timeout=300)
+        assert r.returncode == 0, r.stdout[-3000:] + r.stderr[-2000:]
+        with open(tmp_path / "root.json") as f:
+            root = {c["id"]: c for c in json.load(f)["cases"]}
+        with open(os.path.join(top, "out", "rootless.json")) as f:
+            rootless = json.load(f)
+        assert rootless["environment"]["privilege"] == "rootless"
+        rootless = {c["id"]: c for c in rootless["cases"]}
+        assert root.keys() == rootless.keys()
+        assert len(root) >= 150
+        for cid, c in root.items():
+            d = rootless[cid]
+            if d["status"] == "SKIP" and (d["reason"] or "").startswith("requires root"):
+                continue
+            assert (cid, d["status"]) == (cid, c["status"])
+            checked = {(s["line"], s.get("iter")): s["observed"] for s in c["steps"] if s["status"] != "info"}
+            assert {(s["line"], s.get("iter")): s["observed"] for s in d["steps"] if s["status"] != "info"} == checked, cid
+    finally:
+        shutil.rmtree(top, ignore_errors=True)
