@@ -150,14 +150,33 @@ static int run_built(const struct scenario *sc, struct netns_host **hosts,
 	return finish(fd, rc < 0 ? "ERROR" : rc ? "FAIL" : "PASS", rc < 0 ? reason : NULL, suppressed);
 }
 
+/* Exhaustion cases hold thousands of sockets: as many descriptors as the
+ * system allows (fs.nr_open) when we may raise the hard limit (root; a
+ * QEMU guest's init starts with 4096), else up to the hard limit. */
+static void raise_nofile(void)
+{
+	struct rlimit rl;
+	unsigned long nr_open = 0;
+	FILE *f = fopen("/proc/sys/fs/nr_open", "r");
+	if (f && fscanf(f, "%lu", &nr_open) != 1)
+		nr_open = 0;
+	if (f)
+		fclose(f);
+	if (getrlimit(RLIMIT_NOFILE, &rl) < 0)
+		return;
+	if (nr_open > rl.rlim_max) {
+		struct rlimit more = { nr_open, nr_open };
+		if (!setrlimit(RLIMIT_NOFILE, &more))
+			return;
+	}
+	rl.rlim_cur = rl.rlim_max;
+	setrlimit(RLIMIT_NOFILE, &rl);
+}
+
 int worker_main(const struct scenario *sc, const struct worker_opts *o, int fd)
 {
 	char err[NETNS_ERRLEN];
-	struct rlimit rl;
-	if (!getrlimit(RLIMIT_NOFILE, &rl)) {  /* exhaustion cases hold thousands */
-		rl.rlim_cur = rl.rlim_max;
-		setrlimit(RLIMIT_NOFILE, &rl);
-	}
+	raise_nofile();
 	int rootless = geteuid() != 0;
 	struct cond_ctx ctx = { .kernel = o->kernel, .platform = o->platform,
 				.privilege = rootless ? "rootless" : "root",
