@@ -146,9 +146,10 @@ static int write_initramfs(const struct kernel *k, const struct guest_opts *o, c
 	for (int i = 0; i < nmods; i++)
 		free(mods[i]);
 	free(mods);
-	const char *dirs[] = { "/proc", "/sys", "/dev", "/tmp" };
+	char cwd[4096];
+	const char *dirs[] = { "/proc", "/sys", "/dev", "/tmp", getcwd(cwd, sizeof cwd) ? cwd : "/" };
 	for (size_t i = 0; !rc && i < sizeof dirs / sizeof *dirs; i++)
-		rc = cpio_dir(c, dirs[i]);
+		rc = cpio_dir(c, dirs[i]);   /* the last: init runs the cases from there */
 	/* what env_collect reports as the guest's distro */
 	static const char os_release[] = "NAME=\"netrepro guest\"\nID=netrepro-guest\n"
 					 "PRETTY_NAME=\"netrepro QEMU guest (busybox initramfs)\"\n";
@@ -277,11 +278,11 @@ static json_t *parse_record(const char *rec, char *err, size_t len)
 			  : strstr(s, MARK "RUN-FAILED");
 		snprintf(err, len, "%s", why ? why + strlen(MARK) : strstr(s, MARK "BOOTED")
 			 ? "the guest booted but sent no record" : "the guest did not boot");
-		err[strcspn(err, "\n")] = '\0';
+		err[strcspn(err, "\r\n")] = '\0';
 		char *detail = why ? strchr(why, '\n') : NULL;
 		if (detail && detail[1] && strncmp(detail + 1, MARK, strlen(MARK))) {
 			size_t at = strlen(err);
-			snprintf(err + at, len - at, ": %.*s", (int)strcspn(detail + 1, "\n"), detail + 1);
+			snprintf(err + at, len - at, ": %.*s", (int)strcspn(detail + 1, "\r\n"), detail + 1);
 		}
 		free(s);
 		return NULL;

@@ -18,11 +18,14 @@ struct kernel {
 	char image[4096];       /* vmlinuz / bzImage */
 	char moddir[4096];      /* lib/modules/<release>, or "" (built in) */
 	int host;               /* "host": no guest, the running kernel */
+	char error[512];        /* why this kernel cannot run, when it cannot */
 };
 
 /* spec: "host", a Debian flavour ("6.12.117+deb12-amd64": the package
  * linux-image-<spec> is fetched with apt-get download into cache, once), or
- * "PATH[:MODULES_DIR]" to a kernel image. */
+ * "PATH[:MODULES_DIR]" to a kernel image. Returns 0; -1 for a spec that
+ * cannot be right (err says why); 1 when a Debian kernel could not be
+ * fetched (err says why; k->name is set, so the run can report it). */
 int kernel_resolve(const char *spec, const char *cache, struct kernel *k, char *err, size_t len);
 
 /* The modules to load for netrepro's cases, deps first, as paths; those the

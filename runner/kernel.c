@@ -137,7 +137,9 @@ int kernel_resolve(const char *spec, const char *cache, struct kernel *k, char *
 		return -1;
 	}
 	snprintf(k->name, sizeof k->name, "%s", spec);
-	return fetch_debian(spec, cache, k, err, len);
+	/* a fetch that fails (the network, the archive) is that kernel's
+	 * result, not a usage error */
+	return fetch_debian(spec, cache, k, err, len) < 0 ? 1 : 0;
 }
 
 /* The modules.dep line of module name, or NULL. */

@@ -191,7 +191,11 @@ static int run_one(const struct plan *p, const struct kernel *k)
 	if (k->host)
 		return run_host(path, p->paths, p->npaths, p->cli.timeout_s) == 2 ? 1 : 0;
 	char err[GUEST_ERRLEN] = "", *console = NULL;
-	json_t *rec = guest_run(k, &p->guest, &console, err, sizeof err);
+	json_t *rec = NULL;
+	if (k->error[0])
+		snprintf(err, sizeof err, "%s", k->error);
+	else
+		rec = guest_run(k, &p->guest, &console, err, sizeof err);
 	if (!rec)
 		rec = failed_record(k, p->guest.accel, err, console, &p->suite);
 	free(console);
@@ -293,13 +297,36 @@ static int report(const struct plan *p)
 	return rc ? 1 : 0;
 }
 
+/* Two images both called bzImage (two trees' builds) must not share a
+ * record: the later one becomes bzImage-2. */
+static void unique_name(struct kernel *ks, int i)
+{
+	char base[sizeof ks[i].name];
+	snprintf(base, sizeof base, "%s", ks[i].name);
+	for (int n = 2, clash = 1; clash; n++) {
+		clash = 0;
+		for (int j = 0; j < i; j++)
+			clash |= !strcmp(ks[j].name, ks[i].name);
+		if (clash && snprintf(ks[i].name, sizeof ks[i].name, "%.100s-%d", base, n) < 0)
+			return;
+	}
+}
+
 static int prepare(struct plan *p, char *cache)
 {
 	char err[GUEST_ERRLEN];
 	p->kernels = calloc((size_t)p->cli.nkernels, sizeof *p->kernels);
-	for (int i = 0; i < p->cli.nkernels; i++)
-		if (kernel_resolve(p->cli.kernels[i], cache, &p->kernels[i], err, sizeof err) < 0)
+	for (int i = 0; i < p->cli.nkernels; i++) {
+		struct kernel *k = &p->kernels[i];
+		int rc = kernel_resolve(p->cli.kernels[i], cache, k, err, sizeof err);
+		if (rc < 0)
 			return fprintf(stderr, "netrepro matrix: %s\n", err), -1;
+		if (rc > 0) {
+			snprintf(k->error, sizeof k->error, "%s", err);
+			fprintf(stderr, "netrepro matrix: %s: %s\n", k->name, err);
+		}
+		unique_name(p->kernels, i);
+	}
 	if (mkdir_p(p->cli.out) < 0)
 		return fprintf(stderr, "netrepro matrix: %s: %s\n", p->cli.out, strerror(errno)), -1;
 	if (!realpath("/proc/self/exe", p->self))
@@ -319,44 +346,75 @@ static int prepare(struct plan *p, char *cache)
 
 /* The probe's answer is kept in the cache until the machine reboots: KVM
  * that hangs a stock kernel here costs a few seconds once, not per run. */
-static int kvm_cached(const char *cache, int *works)
+static void kvm_memo_path(const char *cache, char *path, size_t len, char *boot, size_t blen)
 {
-	char path[PATH_MAX + 32], boot[64] = "", line[128];
 	FILE *b = fopen("/proc/sys/kernel/random/boot_id", "r");
-	if (b && fgets(boot, sizeof boot, b))
+	boot[0] = '\0';
+	if (b && fgets(boot, (int)blen, b))
 		boot[strcspn(boot, "\n")] = '\0';
 	if (b)
 		fclose(b);
-	snprintf(path, sizeof path, "%s/kvm-probe", cache);
+	snprintf(path, len, "%s/kvm-probe", cache);
+}
+
+static int kvm_recall(const char *cache, int *works)
+{
+	char path[PATH_MAX + 32], boot[64], line[128];
+	kvm_memo_path(cache, path, sizeof path, boot, sizeof boot);
 	FILE *f = fopen(path, "r");
 	int hit = f && fgets(line, sizeof line, f) && *boot && !strncmp(line, boot, strlen(boot)) &&
 		  sscanf(line + strlen(boot), " %d", works) == 1;
 	if (f)
 		fclose(f);
-	if (!hit && *works >= 0 && (f = fopen(path, "w"))) {
-		fprintf(f, "%s %d\n", boot, *works);
-		fclose(f);
-	}
 	return hit;
 }
 
-/* KVM when it works here (a short probe, once), else TCG. */
-static void pick_accel(struct plan *p, const char *cache)
+static void kvm_remember(const char *cache, int works)
+{
+	char path[PATH_MAX + 32], boot[64];
+	kvm_memo_path(cache, path, sizeof path, boot, sizeof boot);
+	FILE *f = *boot ? fopen(path, "w") : NULL;
+	if (f) {
+		fprintf(f, "%s %d\n", boot, works);
+		fclose(f);
+	}
+}
+
+/* KVM when it works here (a short probe, once), else TCG. A failed probe is
+ * remembered only once the same kernel has booted under TCG: a broken
+ * kernel must not turn KVM off for later runs. Returns the kernel whose
+ * TCG boot would confirm it, or -1. */
+static int pick_accel(struct plan *p, const char *cache)
 {
 	const char *accel = p->cli.accel;
+	int confirm = -1;
 	for (int i = 0; !strcmp(accel, "auto") && i < p->cli.nkernels; i++) {
-		if (p->kernels[i].host)
+		if (p->kernels[i].host || p->kernels[i].error[0])
 			continue;
-		int works = -1;
-		if (!kvm_cached(cache, &works)) {
+		int works = 0;
+		if (!kvm_recall(cache, &works)) {
 			works = guest_kvm_works(&p->kernels[i], &p->guest);
-			kvm_cached(cache, &works);
+			if (works)
+				kvm_remember(cache, 1);
+			else
+				confirm = i;
 		}
 		accel = works ? "kvm" : "tcg";
 		fprintf(stderr, "netrepro matrix: KVM %s here: using %s\n",
 			works ? "works" : "does not boot a guest", accel);
 	}
 	p->guest.accel = strcmp(accel, "auto") ? accel : "tcg";
+	return confirm;
+}
+
+static void confirm_no_kvm(const struct plan *p, int k, const char *cache)
+{
+	char path[PATH_MAX + 200], err[512];
+	snprintf(path, sizeof path, "%s/%s.json", p->cli.out, p->kernels[k].name);
+	json_t *rec = record_load(path, err, sizeof err);
+	if (rec && !*jstr(json_object_get(rec, "guest"), "error"))
+		kvm_remember(cache, 0);
+	json_decref(rec);
 }
 
 int cmd_matrix(int argc, char **argv)
@@ -376,8 +434,10 @@ int cmd_matrix(int argc, char **argv)
 		default_cache(cache, sizeof cache);
 	int rc = prepare(&p, cache);
 	if (rc == 0) {
-		pick_accel(&p, cache);
+		int confirm = pick_accel(&p, cache);
 		run_all(&p);
+		if (confirm >= 0)
+			confirm_no_kvm(&p, confirm, cache);
 		rc = report(&p);
 	} else {
 		rc = 2;
