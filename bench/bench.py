@@ -12,7 +12,11 @@ Measures, in one run:
      - by bench/pair_ip.sh, the same topology from `ip` commands (root only),
        run for N_IP topologies in one invocation, wall time divided by N_IP;
 2. the seed suite's wall time, `build/netrepro run cases/seed`, best and
-   median of several runs.
+   median of several runs;
+3. the kernel matrix: one kernel in a QEMU guest (boot plus the seed cases),
+   and the three kernels of `make matrix` with `-j 2`. Skipped (with the
+   reason) when QEMU or busybox is missing, or BENCH_MATRIX=0; the kernels
+   are fetched into the cache on first use, which the first run pays for.
 
 Every run's exit status is checked, and the netrepro runs must print one
 `ok` line per expected case (not SKIP), so a failure is never measured as a
@@ -39,6 +43,10 @@ SEED_REPS = int(os.environ.get("BENCH_SEED_REPS", "5"))
 
 TARGET_PAIR = ">= 10x faster than ip"
 TARGET_SEED = "< 1 s"
+TARGET_ONE_KERNEL = "<= 10 s"
+TARGET_THREE_KERNELS = "<= 30 s"
+MATRIX_ONE = os.environ.get("BENCH_KERNEL", "6.1.0-50-cloud-amd64")
+MATRIX_THREE = ["6.1.0-50-amd64", "6.12.117+deb12-amd64", "host"]
 
 
 class BenchError(Exception):
@@ -140,6 +148,28 @@ def bench_seed():
     return min(samples), statistics.median(samples), expected, skipped
 
 
+def bench_matrix(kernels, out):
+    """Wall time of one `netrepro matrix` run; every case of every kernel
+    must PASS (a guest that gave nothing is an error, not a fast result)."""
+    argv = [NETREPRO, "matrix", "-j", "2", "--out", out]
+    for k in kernels:
+        argv += ["--kernel", k]
+    dt, cp = run_timed(argv + ["cases/seed"])
+    if cp.returncode != 0:
+        raise BenchError(describe_failure("netrepro matrix " + " ".join(kernels), cp))
+    return dt
+
+
+def matrix_skip_reason():
+    if os.environ.get("BENCH_MATRIX") == "0":
+        return "BENCH_MATRIX=0"
+    if not shutil.which("qemu-system-x86_64"):
+        return "qemu-system-x86_64 is missing (make deps installs it)"
+    if not os.access("/bin/busybox", os.X_OK):
+        return "/bin/busybox is missing (make deps installs busybox-static)"
+    return None
+
+
 def ms(s):
     return f"{s * 1000:8.2f} ms"
 
@@ -206,6 +236,21 @@ def main():
     print(f"   {'best':<28} {ms(seed_best):>12}")
     print(f"   {'median':<28} {ms(seed_med):>12}")
     print(f"   target: seed suite {TARGET_SEED}  (measured median: {seed_med:.3f} s)")
+    print()
+    print("3. kernel matrix: netrepro matrix cases/seed, QEMU guests")
+    why = matrix_skip_reason()
+    if why:
+        print(f"   skipped: {why}")
+        return 0
+    with tempfile.TemporaryDirectory() as tmp:
+        # warm the kernel cache (a first fetch is not what is measured)
+        bench_matrix([MATRIX_ONE] + MATRIX_THREE[:2], os.path.join(tmp, "warm"))
+        one = bench_matrix([MATRIX_ONE], os.path.join(tmp, "one"))
+        three = bench_matrix(MATRIX_THREE, os.path.join(tmp, "three"))
+    print(f"   {'one kernel (' + MATRIX_ONE + ')':<40} {one:8.2f} s   target {TARGET_ONE_KERNEL}")
+    print(f"   {'three kernels, -j 2':<40} {three:8.2f} s   target {TARGET_THREE_KERNELS}")
+    print(f"   ({', '.join(MATRIX_THREE)}; boot and run under the accelerator the")
+    print("    matrix picked: TCG where KVM does not boot a guest)")
     return 0
 
 
