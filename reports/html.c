@@ -89,7 +89,7 @@ static void steps(FILE *f, const json_t *c)
 }
 
 
-static void cell(FILE *f, const json_t *c, int differs)
+static void cell(FILE *f, const json_t *c, int differs, const json_t *step, const char *observed)
 {
 	const char *status = c ? jstr(c, "status") : "MISS";
 	fprintf(f, "<td class=\"%s%s\" data-status=\"%s\">", status, differs ? " differs" : "", status);
@@ -97,7 +97,13 @@ static void cell(FILE *f, const json_t *c, int differs)
 		fprintf(f, "not run</td>");
 		return;
 	}
-	fprintf(f, "<details><summary>%s%s</summary>", status, differs ? " (differs)" : "");
+	fprintf(f, "<details><summary>%s%s", status, differs ? " (differs)" : "");
+	if (step) {
+		fprintf(f, "<br><code>line %lld: ", (long long)json_integer_value(json_object_get(step, "line")));
+		esc(f, observed);
+		fprintf(f, "</code>");
+	}
+	fprintf(f, "</summary>");
 	if (*jstr(c, "reason")) {
 		fprintf(f, "<p>");
 		esc(f, jstr(c, "reason"));
@@ -130,9 +136,13 @@ static void matrix(FILE *f, json_t *const *recs, int n)
 			;
 		esc(f, jstr(c, "title"));
 		fprintf(f, "</small></th>");
+		int differs = 0;
+		for (int r = 1; r < n; r++)
+			differs |= !case_same_answers(first, case_find(recs[r], cid));
+		const json_t *step = differs ? case_differing_step(recs, n, cid) : NULL;
 		for (int r = 0; r < n; r++) {
 			c = case_find(recs[r], cid);
-			cell(f, c, n > 1 && !case_same_answers(first, c));
+			cell(f, c, differs, step, step_observed_in(recs[r], cid, step));
 		}
 		fprintf(f, "</tr>\n");
 	}

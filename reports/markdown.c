@@ -86,18 +86,28 @@ static void matrix(FILE *f, json_t *const *recs, int n, const json_t *ids)
 		int differs = 0;
 		for (int r = 1; r < n; r++)
 			differs |= !case_same_answers(first, case_find(recs[r], json_string_value(id)));
+		const json_t *step = differs ? case_differing_step(recs, n, json_string_value(id)) : NULL;
 		fprintf(f, "| %s", differs ? "**⚠ " : "");
 		md(f, json_string_value(id));
-		fprintf(f, "%s |", differs ? "**" : "");
+		fprintf(f, "%s", differs ? "**" : "");
+		if (step) {
+			fprintf(f, "<br>line %lld: `", (long long)json_integer_value(json_object_get(step, "line")));
+			for (const char *ch = jstr(step, "call"); *ch; ch++)
+				fputs(*ch == '|' ? "\\|" : *ch == '`' ? "'" : (char[]){ *ch, 0 }, f);
+			fputc('`', f);
+		}
+		fprintf(f, " |");
 		for (int r = 0; r < n; r++) {
 			const json_t *c = case_find(recs[r], json_string_value(id));
-			int mine = differs && c && first && !case_same_answers(first, c);
-			fprintf(f, " %s%s%s |", mine ? "**" : "", status_mark(c ? jstr(c, "status") : ""),
-				mine ? " (differs)**" : "");
+			fprintf(f, " %s", status_mark(c ? jstr(c, "status") : ""));
+			if (step && c)
+				fprintf(f, "<br>**%s**", step_observed_in(recs[r], json_string_value(id), step));
+			fprintf(f, " |");
 		}
 		fputc('\n', f);
 	}
-	fprintf(f, "\n⚠ marks a case whose status or any observed step result differs between runs.\n\n");
+	fprintf(f, "\n⚠ marks a case whose status or an observed step result differs between runs; "
+		   "its cells show what each run answered at the first such step.\n\n");
 }
 
 static void steps_table(FILE *f, json_t *const *recs, int n, const char *id)

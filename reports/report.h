@@ -56,5 +56,9 @@ void case_first_failure(FILE *f, const json_t *c);
 const json_t *case_step(const json_t *c, const json_t *step);
 /* Same status and the same observed result at every step. */
 int case_same_answers(const json_t *a, const json_t *b);
+/* The first step of case id whose observed result is not the same in all
+ * records (NULL if none), and what a record observed there ("-": nothing). */
+const json_t *case_differing_step(json_t *const *recs, int n, const char *id);
+const char *step_observed_in(const json_t *rec, const char *id, const json_t *step);
 
 #endif

@@ -92,3 +92,27 @@ int case_same_answers(const json_t *a, const json_t *b)
 	}
 	return 1;
 }
+
+const json_t *case_differing_step(json_t *const *recs, int n, const char *id)
+{
+	for (int r = 0; r < n; r++) {
+		const json_t *c = case_find(recs[r], id), *s;
+		size_t i;
+		json_array_foreach(json_object_get(c, "steps"), i, s) {
+			for (int o = 0; o < n; o++) {
+				const json_t *oc = case_find(recs[o], id);
+				const json_t *t = oc ? case_step(oc, s) : NULL;
+				if (oc && (!t || strcmp(jstr(s, "observed"), jstr(t, "observed"))))
+					return s;
+			}
+		}
+	}
+	return NULL;
+}
+
+const char *step_observed_in(const json_t *rec, const char *id, const json_t *step)
+{
+	const json_t *c = case_find(rec, id);
+	const json_t *t = c && step ? case_step(c, step) : NULL;
+	return t ? jstr(t, "observed") : "-";
+}

@@ -250,6 +250,15 @@ static void summary(json_t *const *recs, int n, const struct plan *p)
 		for (int r = 0; r < n; r++)
 			printf("  %-22s", case_status(recs[r], cid));
 		putchar('\n');
+		const json_t *step = differs ? case_differing_step(recs, n, cid) : NULL;
+		if (!step)
+			continue;
+		char where[64];
+		snprintf(where, sizeof where, "    line %lld: ", (long long)json_integer_value(json_object_get(step, "line")));
+		printf("  %s%-*.*s", where, (int)(w - strlen(where)), (int)(w - strlen(where)), jstr(step, "call"));
+		for (int r = 0; r < n; r++)
+			printf("  %-22s", step_observed_in(recs[r], cid, step));
+		putchar('\n');
 	}
 	if (any)
 		printf("\n* the answers differ between kernels (netrepro diff A.json B.json shows where)\n");
