@@ -5,7 +5,7 @@
  * real ones. Nothing is ever written. Every key is always present; a value
  * that cannot be read or recognised is JSON null.
  */
-#include "env.h"
+#include "env_int.h"
 
 #include <ctype.h>
 #include <fcntl.h>
@@ -35,26 +35,25 @@ static const char *const env_sysctls[] = {
 	NULL,
 };
 
-struct str_pair { const char *key; const char *val; };
 
 /* ---- files under root ---- */
 
-static int root_path(const char *root, const char *rel, char *buf, size_t len)
+int env_root_path(const char *root, const char *rel, char *buf, size_t len)
 {
 	int n = snprintf(buf, len, "%s%s", root ? root : "", rel);
 
 	return n < 0 || (size_t)n >= len ? -1 : 0;
 }
 
-static int root_exists(const char *root, const char *rel)
+int env_root_exists(const char *root, const char *rel)
 {
 	char path[PATH_MAX];
 
-	return root_path(root, rel, path, sizeof(path)) == 0 &&
+	return env_root_path(root, rel, path, sizeof(path)) == 0 &&
 	       access(path, F_OK) == 0;
 }
 
-static void trim_right(char *s)
+void env_trim_right(char *s)
 {
 	size_t n = strlen(s);
 
@@ -64,14 +63,14 @@ static void trim_right(char *s)
 
 /* The start of a small file (at most len - 1 bytes), NUL-terminated and
  * right-trimmed. Returns 0, or -1 when it cannot be opened or read. */
-static int read_small(const char *root, const char *rel, char *buf, size_t len)
+int env_read_small(const char *root, const char *rel, char *buf, size_t len)
 {
 	char path[PATH_MAX];
 	size_t got = 0;
 	ssize_t n = 1;
 	int fd;
 
-	if (root_path(root, rel, path, sizeof(path)) < 0)
+	if (env_root_path(root, rel, path, sizeof(path)) < 0)
 		return -1;
 	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
@@ -80,14 +79,14 @@ static int read_small(const char *root, const char *rel, char *buf, size_t len)
 		got += (size_t)n;
 	close(fd);
 	buf[got] = '\0';
-	trim_right(buf);
+	env_trim_right(buf);
 	return n < 0 ? -1 : 0;
 }
 
 /* Calls fn on each delim-terminated item of a file (the delimiter removed)
  * until fn returns non-zero. Returns that value, 0 at the end of the file,
  * or -1 when the file cannot be opened. */
-static int scan_file(const char *root, const char *rel, int delim,
+int env_scan_file(const char *root, const char *rel, int delim,
 		     int (*fn)(const char *item, void *ctx), void *ctx)
 {
 	char path[PATH_MAX], *item = NULL;
@@ -96,7 +95,7 @@ static int scan_file(const char *root, const char *rel, int delim,
 	int r = 0;
 	FILE *f;
 
-	if (root_path(root, rel, path, sizeof(path)) < 0)
+	if (env_root_path(root, rel, path, sizeof(path)) < 0)
 		return -1;
 	f = fopen(path, "re");
 	if (!f)
@@ -111,7 +110,7 @@ static int scan_file(const char *root, const char *rel, int delim,
 	return r;
 }
 
-static const char *pair_find(const struct str_pair *t, size_t n,
+const char *env_pair_find(const struct str_pair *t, size_t n,
 			     const char *s, int substring)
 {
 	for (size_t i = 0; i < n; i++)
@@ -124,14 +123,14 @@ static const char *pair_find(const struct str_pair *t, size_t n,
 
 /* A string, or null for NULL (and for text that is not UTF-8, which jansson
  * refuses: a key must never go missing because of one odd byte). */
-static json_t *jstr(const char *s)
+json_t *env_jstr(const char *s)
 {
 	json_t *j = s ? json_string(s) : NULL;
 
 	return j ? j : json_null();
 }
 
-static void put(json_t *obj, const char *key, json_t *val)
+void env_put(json_t *obj, const char *key, json_t *val)
 {
 	json_object_set_new(obj, key, val ? val : json_null());
 }
@@ -177,7 +176,7 @@ static int ubuntu_upstream(const char *signature, unsigned v[3])
 	if (!signature)
 		return -1;
 	snprintf(sig, sizeof(sig), "%s", signature);
-	trim_right(sig);
+	env_trim_right(sig);
 	last = strrchr(sig, ' ');
 	return parse_xyz(last ? last + 1 : sig, v);
 }
@@ -201,7 +200,7 @@ int env_kernel_version(const char *release, const char *version,
 static json_t *kernel_json(const char *root, const struct utsname *u)
 {
 	char sig[256], upstream[64];
-	int have_sig = read_small(root, "/proc/version_signature", sig,
+	int have_sig = env_read_small(root, "/proc/version_signature", sig,
 				  sizeof(sig)) == 0;
 	int have_up = u && env_kernel_version(u->release, u->version,
 					      have_sig ? sig : NULL, upstream,
@@ -210,385 +209,11 @@ static json_t *kernel_json(const char *root, const struct utsname *u)
 
 	if (!k)
 		return NULL;
-	put(k, "release", jstr(u ? u->release : NULL));
-	put(k, "version", jstr(u ? u->version : NULL));
-	put(k, "arch", jstr(u ? u->machine : NULL));
-	put(k, "upstream", jstr(have_up ? upstream : NULL));
+	env_put(k, "release", env_jstr(u ? u->release : NULL));
+	env_put(k, "version", env_jstr(u ? u->version : NULL));
+	env_put(k, "arch", env_jstr(u ? u->machine : NULL));
+	env_put(k, "upstream", env_jstr(have_up ? upstream : NULL));
 	return k;
-}
-
-/* ---- distro (os-release(5)) ---- */
-
-struct kv_query { const char *key; char *out; size_t len; };
-
-/* Shell-like value: optional single or double quotes, backslash escapes
- * inside double quotes. */
-static void unquote(const char *v, char *out, size_t len)
-{
-	char q = (*v == '"' || *v == '\'') ? *v++ : '\0';
-	size_t n = 0;
-
-	while (*v && n + 1 < len && !(q && *v == q)) {
-		if (q == '"' && *v == '\\' && v[1])
-			v++;
-		out[n++] = *v++;
-	}
-	out[n] = '\0';
-}
-
-static int os_release_line(const char *line, void *ctx)
-{
-	struct kv_query *q = ctx;
-	size_t k = strlen(q->key);
-
-	if (strncmp(line, q->key, k) || line[k] != '=')
-		return 0;
-	unquote(line + k + 1, q->out, q->len);
-	return 1;
-}
-
-static json_t *os_release_get(const char *root, const char *key)
-{
-	char val[256];
-	struct kv_query q = { key, val, sizeof(val) };
-	/* os-release(5): /etc/os-release, else /usr/lib/os-release. */
-	int r = scan_file(root, "/etc/os-release", '\n', os_release_line, &q);
-
-	if (r < 0)
-		r = scan_file(root, "/usr/lib/os-release", '\n',
-			      os_release_line, &q);
-	return jstr(r > 0 && val[0] ? val : NULL);
-}
-
-/* ---- libc ---- */
-
-static json_t *libc_json(void)
-{
-	const char *name = NULL, *version = NULL;
-	json_t *l = json_object();
-
-#if defined(__GLIBC__) && !defined(__UCLIBC__)
-	name = "glibc";
-	version = gnu_get_libc_version();
-#elif defined(__linux__) && !defined(__BIONIC__) && !defined(__UCLIBC__)
-	/* musl deliberately defines no identifying macro and has no version
-	 * call; on Linux the libc that is none of the above is musl. */
-	name = "musl";
-#endif
-	if (!l)
-		return NULL;
-	put(l, "name", jstr(name));
-	put(l, "version", jstr(version));
-	return l;
-}
-
-/* ---- virtualisation ---- */
-
-struct dmi_rule { const char *vendor, *product, *virt; };
-
-/* sys_vendor / product_name substrings that only VMs report. "qemu" is
- * refined by qemu_accel(). */
-static const struct dmi_rule dmi_rules[] = {
-	{ "QEMU", NULL, "qemu" },
-	{ "VMware", NULL, "vmware" },
-	{ "Microsoft Corporation", "Virtual Machine", "hyperv" },
-	{ "Xen", NULL, "xen" },
-	{ "innotek GmbH", NULL, "virtualbox" },
-	{ "Oracle Corporation", "VirtualBox", "virtualbox" },
-	{ "Parallels", NULL, "parallels" },
-};
-
-/* A paravirtual clocksource names the hypervisor even without DMI (WSL2,
- * Firecracker, cloud VMs). */
-static const struct str_pair clocksource_virt[] = {
-	{ "kvm-clock", "kvm" },
-	{ "hyperv_clocksource", "hyperv" },
-	{ "xen", "xen" },
-};
-
-/* NETREPRO_ACCEL is set by netrepro's own QEMU guest init. */
-static const struct str_pair accel_virt[] = {
-	{ "tcg", "qemu-tcg" },
-	{ "kvm", "qemu-kvm" },
-};
-
-static const char *clocksource_kind(const char *root)
-{
-	char cs[512];
-
-	if (read_small(root, "/sys/devices/system/clocksource/clocksource0/"
-			     "available_clocksource", cs, sizeof(cs)) < 0)
-		return NULL;
-	return pair_find(clocksource_virt, sizeof(clocksource_virt) /
-			 sizeof(clocksource_virt[0]), cs, 1);
-}
-
-/* QEMU under KVM offers kvm-clock, under TCG it cannot. Elsewhere than x86
- * KVM has no kvm-clock (arm64 uses the arch timer), so there we cannot tell. */
-static const char *qemu_accel(const char *root)
-{
-	const char *cs = clocksource_kind(root);
-
-	if (cs && !strcmp(cs, "kvm"))
-		return "kvm";
-#if defined(__x86_64__) || defined(__i386__)
-	return "qemu-tcg";
-#else
-	return "qemu";
-#endif
-}
-
-static const char *dmi_kind(const char *root)
-{
-	char vendor[256], product[256];
-
-	if (read_small(root, "/sys/class/dmi/id/sys_vendor", vendor,
-		       sizeof(vendor)) < 0)
-		return NULL;
-	if (read_small(root, "/sys/class/dmi/id/product_name", product,
-		       sizeof(product)) < 0)
-		product[0] = '\0';
-	for (size_t i = 0; i < sizeof(dmi_rules) / sizeof(dmi_rules[0]); i++) {
-		const struct dmi_rule *r = &dmi_rules[i];
-
-		if (strstr(vendor, r->vendor) &&
-		    (!r->product || strstr(product, r->product)))
-			return r->virt;
-	}
-	return NULL;
-}
-
-static int has_word(const char *s, const char *word)
-{
-	size_t n = strlen(word);
-
-	for (const char *p = strstr(s, word); p; p = strstr(p + 1, word))
-		if ((p == s || isspace((unsigned char)p[-1])) &&
-		    (p[n] == '\0' || isspace((unsigned char)p[n])))
-			return 1;
-	return 0;
-}
-
-/* 1 when the first "flags" line of /proc/cpuinfo has "hypervisor" (the CPUID
- * bit every x86 hypervisor sets), 2 when it does not. */
-static int cpuinfo_flags(const char *line, void *ctx)
-{
-	(void)ctx;
-	if (strncmp(line, "flags", 5))
-		return 0;
-	return has_word(line, "hypervisor") ? 1 : 2;
-}
-
-static const char *virt_kind(const char *root)
-{
-	const char *accel = getenv("NETREPRO_ACCEL");
-	const char *kind = accel ? pair_find(accel_virt, sizeof(accel_virt) /
-					     sizeof(accel_virt[0]), accel, 0)
-				 : NULL;
-	char xen[16];
-
-	if (kind)
-		return kind;
-	kind = dmi_kind(root);
-	if (kind)
-		return strcmp(kind, "qemu") ? kind : qemu_accel(root);
-	if (read_small(root, "/sys/hypervisor/type", xen, sizeof(xen)) == 0 &&
-	    !strcmp(xen, "xen"))
-		return "xen";
-	kind = clocksource_kind(root);
-	if (kind)
-		return kind;
-	if (scan_file(root, "/proc/cpuinfo", '\n', cpuinfo_flags, NULL) == 1)
-		return "other";
-	return "none";
-}
-
-static json_t *dmi_vendor_json(const char *root)
-{
-	char vendor[256];
-
-	if (read_small(root, "/sys/class/dmi/id/sys_vendor", vendor,
-		       sizeof(vendor)) < 0 || !vendor[0])
-		return json_null();
-	return jstr(vendor);
-}
-
-/* ---- WSL ---- */
-
-/* WSL2 kernels are "5.15.167.4-microsoft-standard-WSL2" (older ones
- * "4.19.128-microsoft-standard"); WSL1 emulates a kernel and calls it
- * "4.4.0-19041-Microsoft" with a capital M. */
-static int wsl_version_of(const char *s)
-{
-	if (!s)
-		return 0;
-	if (strstr(s, "WSL2") || strstr(s, "microsoft"))
-		return 2;
-	return strstr(s, "Microsoft") ? 1 : 0;
-}
-
-static int wsl_version(const char *root, const char *release)
-{
-	char version[512];
-	int v = wsl_version_of(release);
-
-	if (!v && read_small(root, "/proc/version", version,
-			     sizeof(version)) == 0)
-		v = wsl_version_of(version);
-	/* WSL's init exports these. Without a Microsoft kernel string this is
-	 * WSL2 with a custom kernel: WSL1 always reports "Microsoft". */
-	if (!v && (getenv("WSL_DISTRO_NAME") || getenv("WSL_INTEROP")))
-		v = 2;
-	return v;
-}
-
-static long port_range_width(const char *root)
-{
-	char range[64];
-	long lo, hi;
-
-	if (read_small(root, "/proc/sys/net/ipv4/ip_local_port_range", range,
-		       sizeof(range)) < 0 ||
-	    sscanf(range, "%ld %ld", &lo, &hi) != 2)
-		return -1;
-	return hi - lo + 1;
-}
-
-/* WSL2's networking mode (.wslconfig networkingMode) is not visible from
- * inside the VM, so this is a guess, in order of confidence:
- *  - mirrored mode adds a "loopback0" interface (the Windows loopback);
- *  - mirrored mode shares Windows' port space and narrows Linux's
- *    ip_local_port_range to a block reserved on the Windows side (about 4k
- *    ports) where the default is 28232 ports: under 5000 means mirrored;
- *  - otherwise an eth0 (the Hyper-V NIC behind Windows' NAT) means nat;
- *  - otherwise (networkingMode=none, virtioproxy, ...) null.
- * WSL1 has no network of its own (it is Windows' stack): null. */
-static json_t *wsl_networking(const char *root, int version)
-{
-	long width;
-
-	if (version != 2)
-		return json_null();
-	width = port_range_width(root);
-	if (root_exists(root, "/sys/class/net/loopback0") ||
-	    (width > 0 && width < 5000))
-		return json_string("mirrored");
-	if (root_exists(root, "/sys/class/net/eth0"))
-		return json_string("nat");
-	return json_null();
-}
-
-static json_t *wsl_json(const char *root, const char *release)
-{
-	int version = wsl_version(root, release);
-	json_t *w;
-
-	if (!version)
-		return json_null();
-	w = json_object();
-	if (!w)
-		return NULL;
-	put(w, "version", json_integer(version));
-	put(w, "networking", wsl_networking(root, version));
-	return w;
-}
-
-/* ---- containers ---- */
-
-/* The "container" variable systemd-style managers give pid 1. */
-static const struct str_pair container_var[] = {
-	{ "docker", "docker" },
-	{ "podman", "podman" },
-	{ "lxc", "lxc" },
-	{ "lxc-libvirt", "lxc" },
-	{ "systemd-nspawn", "systemd-nspawn" },
-};
-
-/* Substrings of /proc/1/cgroup paths, most specific first: a pod's cgroup
- * path also names the container runtime. */
-static const struct str_pair cgroup_hint[] = {
-	{ "kubepods", "kubernetes" },
-	{ "docker", "docker" },
-	{ "libpod", "podman" },
-	{ "/lxc", "lxc" },
-};
-
-struct find_ctx { const char *result; char *buf; size_t len; };
-
-static int cgroup_line(const char *line, void *ctx)
-{
-	struct find_ctx *f = ctx;
-
-	f->result = pair_find(cgroup_hint, sizeof(cgroup_hint) /
-			      sizeof(cgroup_hint[0]), line, 1);
-	return f->result != NULL;
-}
-
-static int environ_item(const char *item, void *ctx)
-{
-	struct find_ctx *f = ctx;
-
-	if (strncmp(item, "container=", 10))
-		return 0;
-	snprintf(f->buf, f->len, "%s", item + 10);
-	return 1;
-}
-
-/* pid 1's "container" variable: /proc/1/environ is readable only by root,
- * so fall back to our own environment, which usually inherited it. */
-static const char *container_from_var(const char *root)
-{
-	char val[64];
-	struct find_ctx f = { NULL, val, sizeof(val) };
-	const char *own = getenv("container");
-	const char *kind;
-
-	if (scan_file(root, "/proc/1/environ", '\0', environ_item, &f) <= 0) {
-		if (!own || !*own)
-			return NULL;
-		snprintf(val, sizeof(val), "%s", own);
-	}
-	if (!val[0])
-		return NULL;
-	kind = pair_find(container_var, sizeof(container_var) /
-			 sizeof(container_var[0]), val, 0);
-	return kind ? kind : "other";
-}
-
-static const char *container_kind(const char *root)
-{
-	struct find_ctx cg = { NULL, NULL, 0 };
-	const char *kind;
-
-	scan_file(root, "/proc/1/cgroup", '\n', cgroup_line, &cg);
-	/* A pod on a docker runtime also has /.dockerenv; say kubernetes. */
-	if (getenv("KUBERNETES_SERVICE_HOST") ||
-	    (cg.result && !strcmp(cg.result, "kubernetes")))
-		return "kubernetes";
-	if (root_exists(root, "/.dockerenv"))
-		return "docker";
-	if (root_exists(root, "/run/.containerenv"))
-		return "podman";
-	kind = container_from_var(root);
-	return kind ? kind : cg.result;
-}
-
-static json_t *platform_json(const char *root, const char *release)
-{
-	json_t *p = json_object();
-
-	if (!p)
-		return NULL;
-	put(p, "os", json_string("linux"));
-	put(p, "distro", os_release_get(root, "PRETTY_NAME"));
-	put(p, "distro_id", os_release_get(root, "ID"));
-	put(p, "distro_version", os_release_get(root, "VERSION_ID"));
-	put(p, "libc", libc_json());
-	put(p, "virt", jstr(virt_kind(root)));
-	put(p, "dmi_vendor", dmi_vendor_json(root));
-	put(p, "wsl", wsl_json(root, release));
-	put(p, "container", jstr(container_kind(root)));
-	return p;
 }
 
 /* ---- privilege, sysctls, IPv6 ---- */
@@ -602,7 +227,7 @@ static const char *privilege(const char *root)
 
 	if (geteuid() != 0)
 		return "rootless";
-	if (read_small(root, "/proc/self/uid_map", map, sizeof(map)) == 0 &&
+	if (env_read_small(root, "/proc/self/uid_map", map, sizeof(map)) == 0 &&
 	    sscanf(map, "%lu %lu", &inside, &outside) == 2 &&
 	    (inside != 0 || outside != 0))
 		return "rootless";
@@ -635,10 +260,10 @@ static json_t *sysctl_value(const char *root, const char *name)
 	for (char *p = rel + prefix; *p; p++)
 		if (*p == '.')
 			*p = '/';
-	if (read_small(root, rel, val, sizeof(val)) < 0)
+	if (env_read_small(root, rel, val, sizeof(val)) < 0)
 		return json_null();
 	collapse_tabs(val);
-	return jstr(val);
+	return env_jstr(val);
 }
 
 static json_t *sysctl_json(const char *root)
@@ -648,7 +273,7 @@ static json_t *sysctl_json(const char *root)
 	if (!s)
 		return NULL;
 	for (const char *const *name = env_sysctls; *name; name++)
-		put(s, *name, sysctl_value(root, *name));
+		env_put(s, *name, sysctl_value(root, *name));
 	return s;
 }
 
@@ -657,7 +282,7 @@ static json_t *ipv6_json(const char *root, const json_t *sysctl)
 	const char *off = json_string_value(
 		json_object_get(sysctl, "net.ipv6.conf.all.disable_ipv6"));
 
-	return json_boolean(root_exists(root, "/proc/net/if_inet6") &&
+	return json_boolean(env_root_exists(root, "/proc/net/if_inet6") &&
 			    !(off && !strcmp(off, "1")));
 }
 
@@ -672,10 +297,10 @@ json_t *env_collect(const char *root)
 		return NULL;
 	sysctl = sysctl_json(root);
 	ipv6 = ipv6_json(root, sysctl);
-	put(env, "kernel", kernel_json(root, u));
-	put(env, "platform", platform_json(root, u ? u->release : NULL));
-	put(env, "privilege", json_string(privilege(root)));
-	put(env, "sysctl", sysctl);
-	put(env, "ipv6", ipv6);
+	env_put(env, "kernel", kernel_json(root, u));
+	env_put(env, "platform", env_platform(root, u ? u->release : NULL));
+	env_put(env, "privilege", json_string(privilege(root)));
+	env_put(env, "sysctl", sysctl);
+	env_put(env, "ipv6", ipv6);
 	return env;
 }

@@ -28,6 +28,9 @@ struct kernel {
  * fetched (err says why; k->name is set, so the run can report it). */
 int kernel_resolve(const char *spec, const char *cache, struct kernel *k, char *err, size_t len);
 
+/* mkdir -p; 0 or -1 with errno. */
+int make_dirs(const char *path);
+
 /* The modules to load for netrepro's cases, deps first, as paths; those the
  * kernel has built in are left out. A module that is neither is an error. */
 int kernel_modules(const struct kernel *k, char ***paths, int *n, char *err, size_t len);

@@ -43,7 +43,7 @@ static int exists(const char *path)
 	return stat(path, &st) == 0;
 }
 
-static int mkdirs(const char *path)
+int make_dirs(const char *path)
 {
 	char buf[4096];
 	snprintf(buf, sizeof buf, "%s", path);
@@ -87,7 +87,7 @@ static int fetch_debian(const char *flavour, const char *cache, struct kernel *k
 		return 0;
 	snprintf(log, sizeof log, "%s/fetch-%s.log", cache, flavour);
 	snprintf(pkg, sizeof pkg, "linux-image-%s", flavour);
-	if (mkdirs(dir) < 0) {
+	if (make_dirs(dir) < 0) {
 		snprintf(err, len, "%s: %s", dir, strerror(errno));
 		return -1;
 	}

@@ -76,19 +76,6 @@ static void default_cache(char *buf, size_t len)
 		snprintf(buf, len, "%s/.cache/netrepro/kernels", home && *home ? home : "/tmp");
 }
 
-static int mkdir_p(const char *path)
-{
-	char buf[4096];
-	snprintf(buf, sizeof buf, "%s", path);
-	for (char *p = buf + 1; *p; p++)
-		if (*p == '/') {
-			*p = '\0';
-			mkdir(buf, 0755);
-			*p = '/';
-		}
-	return mkdir(buf, 0755) < 0 && errno != EEXIST ? -1 : 0;
-}
-
 /* Every file the guests must carry: the case files and their fixtures. */
 static void files_of(const struct suite *s, char ***files, int *n)
 {
@@ -336,7 +323,7 @@ static int prepare(struct plan *p, char *cache)
 		}
 		unique_name(p->kernels, i);
 	}
-	if (mkdir_p(p->cli.out) < 0)
+	if (make_dirs(p->cli.out) < 0)
 		return fprintf(stderr, "netrepro matrix: %s: %s\n", p->cli.out, strerror(errno)), -1;
 	if (!realpath("/proc/self/exe", p->self))
 		return -1;
@@ -344,7 +331,7 @@ static int prepare(struct plan *p, char *cache)
 	int nfiles = 0;
 	files_of(&p->suite, &files, &nfiles);
 	snprintf(p->work, sizeof p->work, "%s/.guests", p->cli.out);
-	if (mkdir_p(p->work) < 0)
+	if (make_dirs(p->work) < 0)
 		return fprintf(stderr, "netrepro matrix: %s: %s\n", p->work, strerror(errno)), -1;
 	p->guest = (struct guest_opts){ .netrepro = p->self, .paths = p->paths, .npaths = p->npaths,
 					.files = files, .nfiles = nfiles, .accel = "tcg",

@@ -1,0 +1,104 @@
+/* Conditions as written: `when` guards, `require kernel`, topology guards.
+ * Evaluation is cond.c's. */
+#include "parse_int.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+void cond_free(struct cond *c)
+{
+	if (!c)
+		return;
+	cond_free(c->l);
+	cond_free(c->r);
+	free(c);
+}
+
+static const struct { const char *text; enum cond_op op; } cond_ops[] = {
+	{ "==", OP_EQ }, { "!=", OP_NE }, { "<", OP_LT }, { "<=", OP_LE },
+	{ ">", OP_GT }, { ">=", OP_GE },
+};
+
+static int parse_cmp(struct parser *p, const struct token *t, int *i, int end, struct cond **out)
+{
+	if (*i + 2 >= end)
+		return perr(p, t[*i < end ? *i : end].col, "incomplete condition (want SUBJECT OP VALUE)");
+	const struct token *subj = &t[*i], *op = &t[*i + 1], *val = &t[*i + 2];
+	struct cond c = { .kind = COND_CMP };
+	size_t k;
+	if (subj->kind != TOK_WORD)
+		return perr(p, subj->col, "expected a condition (kernel, platform, privilege or a variant)");
+	for (k = 0; k < sizeof cond_ops / sizeof *cond_ops; k++)
+		if (tok_is(op, cond_ops[k].text))
+			break;
+	if (k == sizeof cond_ops / sizeof *cond_ops)
+		return perr(p, op->col, "expected a comparison (== != < <= > >=) after '%s'", subj->text);
+	c.op = cond_ops[k].op;
+	if (val->kind == TOK_END || val->kind == TOK_PUNCT || val->len >= CASE_NAME)
+		return perr(p, val->col, "expected a value after '%s'", op->text);
+	strcpy(c.value, val->text);
+	if (!strcmp(subj->text, "kernel")) {
+		c.subj = SUBJ_KERNEL;
+		if (kver_parse(val->text, &c.kv) < 0)
+			return perr(p, val->col, "bad kernel version '%s' (want e.g. 6.1 or 6.1.54)", val->text);
+	} else if (!strcmp(subj->text, "platform") || !strcmp(subj->text, "privilege")) {
+		int plat = subj->text[0] == 'p' && subj->text[1] == 'l';
+		c.subj = plat ? SUBJ_PLATFORM : SUBJ_PRIVILEGE;
+		const char *ok = plat ? " linux wsl1 wsl2 " : " root rootless ";
+		char probe[CASE_NAME + 2];
+		snprintf(probe, sizeof probe, " %s ", val->text);
+		if (!strstr(ok, probe) || (c.op != OP_EQ && c.op != OP_NE))
+			return perr(p, val->col, "%s compares with == or != to one of:%s", subj->text, ok);
+	} else {
+		c.subj = SUBJ_VARIANT;
+		c.variant = -1;
+		for (int v = 0; v < p->sc->nvariants; v++)
+			if (!strcmp(p->sc->variant_names[v], subj->text))
+				c.variant = v;
+		if (c.variant < 0)
+			return perr(p, subj->col, "unknown condition subject '%s' (kernel, platform, privilege, or a 'vary' name)",
+				    subj->text);
+	}
+	*out = malloc(sizeof **out);
+	**out = c;
+	*i += 3;
+	return 0;
+}
+
+/* cond := cmp ('and' cmp)* ('or' cond)?  On error *out is NULL: the caller
+ * may hand it to cond_free() (or step_free()) either way. */
+int parse_cond(struct parser *p, const struct token *t, int *i, int end, struct cond **out)
+{
+	*out = NULL;
+	for (;;) {
+		struct cond *term = NULL;
+		if (parse_cmp(p, t, i, end, &term) < 0) {
+			cond_free(*out);
+			*out = NULL;
+			return -1;
+		}
+		while (*i < end && tok_is(&t[*i], "and")) {
+			struct cond *rhs = NULL;
+			(*i)++;
+			if (parse_cmp(p, t, i, end, &rhs) < 0) {
+				cond_free(term);
+				cond_free(*out);
+				*out = NULL;
+				return -1;
+			}
+			struct cond *both = calloc(1, sizeof *both);
+			*both = (struct cond){ .kind = COND_AND, .l = term, .r = rhs };
+			term = both;
+		}
+		if (*out) {
+			struct cond *either = calloc(1, sizeof *either);
+			*either = (struct cond){ .kind = COND_OR, .l = *out, .r = term };
+			term = either;
+		}
+		*out = term;
+		if (*i >= end || !tok_is(&t[*i], "or"))
+			return 0;
+		(*i)++;
+	}
+}
