@@ -33,6 +33,14 @@ def nrtest():
         r = subprocess.run(["useradd", "-m", USER], capture_output=True, text=True)
         if r.returncode != 0 or not user_exists():
             pytest.skip("cannot create the user %s: %s" % (USER, r.stderr.strip()))
+    # Rootless mode needs unprivileged user namespaces. The kernel refuses
+    # them inside a chroot (unshare(2): EPERM), and a distro may turn them
+    # off: then there is nothing to test here, and the test says why.
+    probe = subprocess.run(["su", USER, "-s", "/bin/sh", "-c", "unshare --user --net true"],
+                           capture_output=True, text=True)
+    if probe.returncode != 0:
+        pytest.skip("unprivileged user namespaces are not available here (a chroot, or "
+                    "kernel.unprivileged_userns_clone=0): " + probe.stderr.strip())
     return pwd.getpwnam(USER)
 
 
