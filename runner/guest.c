@@ -101,7 +101,7 @@ static void write_init_head(FILE *f, const char *accel)
 	fprintf(f, "#!/bin/busybox sh\n"
 		   "B=/bin/busybox\n"
 		   "$B mount -t proc proc /proc\n$B mount -t sysfs sys /sys\n"
-		   "$B mount -t devtmpfs dev /dev\n$B mount -t tmpfs tmp /tmp\n"
+		   "$B mount -t devtmpfs dev /dev\n"
 		   "out=/dev/ttyS1\n"
 		   "fail() { echo \"" MARK "$*\" > $out; $B tail -n 40 /tmp/err > $out 2>/dev/null;"
 		   " echo \"" MARK "END\" > $out; $B poweroff -f; }\n"

@@ -347,3 +347,18 @@ def test_unfetchable_kernel_is_its_own_error(nr, tmp_path, seed_ids, validate):
     assert {c["id"]: c["status"] for c in rec["cases"]} == {i: "ERROR" for i in seed_ids}
     host = load(out / "host.json")
     assert all(c["status"] == "PASS" for c in host["cases"])
+
+
+def test_cases_under_tmp(nr, tmp_path):
+    """The guest's own /tmp must not hide case files that live under /tmp
+    on the host (init once mounted a tmpfs there: RUN-FAILED cd)."""
+    need_guest()
+    top = tmp_path / "proj"
+    shutil.copytree(os.path.join(ROOT, "fixtures"), top / "fixtures")
+    (top / "cases").mkdir()
+    shutil.copy(os.path.join(ROOT, "cases", "seed", "realm-dualstack.case"), top / "cases")
+    out = tmp_path / "out"
+    r = nr("matrix", "--kernel", FLAVOUR, "--out", out, "cases", cwd=top, timeout=1800)
+    rec = load(out / (FLAVOUR + ".json"))
+    assert not rec.get("guest", {}).get("error"), rec["guest"]["error"]
+    assert [c["status"] for c in rec["cases"]] == ["PASS", "PASS"], r.stdout
