@@ -49,6 +49,7 @@ static const char usage[] =
 	"      --timeout S         per-case timeout in seconds (default 30), reported as TIMEOUT\n"
 	"      --step-timeout S    bound on a step that can block (default 2)\n"
 	"      --json FILE         write the run record (JSON, schema netrepro.run/1)\n"
+	"      --junit FILE        write JUnit XML (as report --format junit would)\n"
 	"\n"
 	"exit status: 0 all passed or skipped, 1 a case failed, errored or timed out,\n"
 	"2 usage or parse error.\n";
@@ -58,6 +59,7 @@ struct cli {
 	const char *match;
 	double timeout_s, step_timeout_s;
 	const char *json_path;
+	const char *junit_path;
 };
 
 
@@ -76,7 +78,8 @@ static int parse_cli(int argc, char **argv, struct cli *c)
 	static const struct option longopts[] = {
 		{ "jobs", required_argument, 0, 'j' }, { "match", required_argument, 0, 'k' },
 		{ "timeout", required_argument, 0, 't' }, { "step-timeout", required_argument, 0, 's' },
-		{ "json", required_argument, 0, 'J' }, { "help", no_argument, 0, 'h' }, { 0, 0, 0, 0 },
+		{ "json", required_argument, 0, 'J' }, { "junit", required_argument, 0, 'U' },
+		{ "help", no_argument, 0, 'h' }, { 0, 0, 0, 0 },
 	};
 	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
 	*c = (struct cli){ .jobs = cpus > 0 ? (int)cpus : 1, .timeout_s = 30, .step_timeout_s = 2 };
@@ -97,6 +100,7 @@ static int parse_cli(int argc, char **argv, struct cli *c)
 				return fprintf(stderr, "netrepro: bad number of seconds '%s'\n", optarg), -1;
 			break;
 		case 'J': c->json_path = optarg; break;
+		case 'U': c->junit_path = optarg; break;
 		case 'h': fputs(usage, stdout); exit(0);
 		default: return -1;
 		}
@@ -158,8 +162,10 @@ static int cmd_run(int argc, char **argv)
 		return 2;
 	if (optind >= argc)
 		return fprintf(stderr, "netrepro run: no PATH given\n%s", usage), 2;
-	if (c.json_path && !writable(c.json_path))
-		return fprintf(stderr, "netrepro run: cannot write %s: %s\n", c.json_path, strerror(errno)), 2;
+	const char *outputs[] = { c.json_path, c.junit_path };
+	for (int i = 0; i < 2; i++)
+		if (outputs[i] && !writable(outputs[i]))
+			return fprintf(stderr, "netrepro run: cannot write %s: %s\n", outputs[i], strerror(errno)), 2;
 	if (suite_load(argv + optind, argc - optind, c.match, &s))
 		return suite_free(&s), 2;
 	if (c.match && !s.n) {
@@ -190,6 +196,14 @@ static int cmd_run(int argc, char **argv)
 	char err[256];
 	if (c.json_path && record_write(pr.record, c.json_path, err, sizeof err) < 0) {
 		fprintf(stderr, "netrepro: %s\n", err);
+		rc = 2;
+	}
+	FILE *junit = c.junit_path ? fopen(c.junit_path, "w") : NULL;
+	if (junit) {
+		report_writer_find("junit")->write(junit, &pr.record, 1);
+		fclose(junit);
+	} else if (c.junit_path) {
+		fprintf(stderr, "netrepro: %s: %s\n", c.junit_path, strerror(errno));
 		rc = 2;
 	}
 	json_decref(pr.record);

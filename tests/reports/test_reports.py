@@ -251,3 +251,14 @@ def test_pytest_plugin_reports_failure_and_skip(tmp_path):
     assert "1 failed, 1 passed, 1 skipped" in proc.stdout
     assert "expected: EADDRINUSE" in proc.stdout and "observed: 0" in proc.stdout
     assert "requires kernel >= 99.0" in proc.stdout
+
+
+def test_run_writes_junit(tmp_path, seed_ids):
+    junit = tmp_path / "run.xml"
+    netrepro("run", "--junit", str(junit), "cases/seed", check=0)
+    doc = xml.dom.minidom.parse(str(junit))
+    names = [t.getAttribute("name") for t in doc.getElementsByTagName("testcase")]
+    assert len(names) == len(seed_ids)
+    assert doc.getElementsByTagName("testsuite")[0].getAttribute("failures") == "0"
+    bad = netrepro("run", "--junit", "/nonexistent/dir/x.xml", "cases/seed")
+    assert bad.returncode == 2 and "cannot write" in bad.stderr and bad.stdout == ""
