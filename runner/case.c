@@ -158,19 +158,21 @@ static struct scenario *parse_variant(struct parser *p, const char *path, const 
 	sc->nvariants = d->n;
 	sc->variant_names = calloc((size_t)d->n + 1, sizeof(char *));
 	sc->variant_values = calloc((size_t)d->n + 1, sizeof(char *));
-	char id[1024];
-	int len = snprintf(id, sizeof id, "%s", id_base);
+	char *id = NULL;
+	size_t idlen = 0;
+	FILE *idf = open_memstream(&id, &idlen);
+	fputs(id_base, idf);
 	for (int i = d->n - 1, rest = k; i >= 0; i--) {
 		sc->variant_names[i] = strdup(d->names[i]);
 		sc->variant_values[i] = strdup(d->values[i][rest % d->nvalues[i]]);
 		rest /= d->nvalues[i];
 	}
 	for (int i = 0; i < d->n; i++)
-		len += snprintf(id + len, sizeof id - (size_t)len, "%s%s=%s", i ? "," : "[",
-				d->names[i], sc->variant_values[i]);
+		fprintf(idf, "%s%s=%s", i ? "," : "[", d->names[i], sc->variant_values[i]);
 	if (d->n)
-		snprintf(id + len, sizeof id - (size_t)len, "]");
-	sc->id = strdup(id);
+		fputc(']', idf);
+	fclose(idf);
+	sc->id = id;
 	*p = (struct parser){ .file = sc->file, .sc = sc, .err = p->err, .host = -1,
 			      .sub = { sc->variant_names, sc->variant_values, d->n } };
 	int rc = parse_text(p, text, 0);

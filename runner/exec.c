@@ -37,7 +37,7 @@ static void emit(struct run *r, const struct step *st, const struct outcome *o,
 	json_t *j = json_pack("{s:i, s:s, s:s, s:I, s:s?, s:s, s:s?, s:s}",
 			      "line", st->pos.line, "host", r->sc->hosts[st->host], "call", st->text,
 			      "ret", (json_int_t)(o->timed_out ? -1 : o->ret),
-			      "errno", o->ret == -1 && !o->timed_out ? errno_name(o->err) : NULL,
+			      "errno", o->failed && !o->timed_out ? errno_name(o->err) : NULL,
 			      "observed", observed, "expected", e && e->kind != EXP_NONE ? e->text : NULL,
 			      "status", !e || e->kind == EXP_NONE ? "info" : ok ? "pass" : "fail");
 	if (r->iter[0])
@@ -57,11 +57,11 @@ static int run_call(struct run *r, const struct step *st, struct outcome *last)
 	if (enter_host(r, st->host) < 0)
 		return -1;
 	call_run(r, st, &o);
-	if (!o.timed_out && o.ret != -1 && st->capture >= 0)
+	if (!o.timed_out && !o.failed && st->capture >= 0)
 		r->vals[st->capture] = st->call->value == VAL_SOCK ? 0 : o.ret;
 	const struct expect *e = expect_pick(st, &r->env->cond);
 	int ok = !e || expect_match(e, &o, r->vals);
-	int failed = o.timed_out || o.ret == -1;
+	int failed = o.timed_out || o.failed;
 	int asked = e && e->kind != EXP_NONE && ok;
 	int ends_loop = failed && !asked;
 	int saved_quiet = r->quiet;
@@ -103,7 +103,8 @@ static int run_until(struct run *r, const struct step *st)
 		return -1;
 	if (st->loopvar >= 0)
 		r->vals[st->loopvar] = count;
-	struct outcome result = { .ret = ended ? -1 : 0, .err = o.err, .timed_out = ended && o.timed_out };
+	struct outcome result = { .ret = ended ? -1 : 0, .failed = ended, .err = o.err,
+				  .timed_out = ended && o.timed_out };
 	snprintf(result.detail, sizeof result.detail, ended ? "after %ld iterations" :
 		 "no error in %ld iterations", count);
 	const struct expect *e = expect_pick(st, &r->env->cond);

@@ -13,8 +13,9 @@ struct netns_host;
 
 /* What a call came back with. */
 struct outcome {
-	long ret;               /* the call's value (see enum call_value), -1 on error */
-	int err;                /* errno when ret == -1 */
+	long ret;               /* the call's value (see enum call_value); -1 on error */
+	int failed;             /* the call failed (a value of -1 alone does not say so) */
+	int err;                /* errno when failed */
 	int timed_out;          /* no answer within the step bound */
 	char detail[160];       /* an address, data received: for the record */
 	char data[512];         /* recv: the bytes */

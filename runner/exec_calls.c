@@ -19,10 +19,9 @@
 
 static void result(struct outcome *o, long ret)
 {
-	o->ret = ret;
+	o->ret = ret < 0 ? -1 : ret;
+	o->failed = ret < 0;
 	o->err = ret < 0 ? errno : 0;
-	if (ret < 0)
-		o->ret = -1;
 }
 
 static long int_arg(const struct run *r, const struct arg *a)
@@ -118,6 +117,7 @@ static void do_connect(struct run *r, const struct step *st, struct outcome *o)
 			socklen_t el = sizeof err;
 			getsockopt(s->fd, SOL_SOCKET, SO_ERROR, &err, &el);
 			o->ret = err ? -1 : 0;
+			o->failed = err != 0;
 			o->err = err;
 		}
 	}
@@ -253,7 +253,9 @@ static void do_getsockopt(struct run *r, const struct step *st, struct outcome *
 	int v = 0;
 	socklen_t len = sizeof v;
 	int rc = getsockopt(FD(r, st, 0), d->level, d->opt, &v, &len);
-	result(o, rc < 0 ? -1 : v);
+	result(o, rc);
+	if (rc == 0)
+		o->ret = v;     /* an option's value may itself be -1 */
 }
 
 static void do_setsockopt(struct run *r, const struct step *st, struct outcome *o);
@@ -271,6 +273,21 @@ static void (*const calls[])(struct run *, const struct step *, struct outcome *
 void call_run(struct run *r, const struct step *st, struct outcome *o)
 {
 	calls[st->call->id](r, st, o);
+}
+
+/* A device argument: a name looked up in the current host (ENODEV when it
+ * has none by that name, rather than 0, which means "any" to the kernel),
+ * or an index. */
+static int ifindex_arg(const struct run *r, const struct arg *a, int *idx)
+{
+	if (a->kind != ARG_NAME) {
+		*idx = (int)int_arg(r, a);
+		return 0;
+	}
+	*idx = (int)if_nametoindex(a->str);
+	if (!*idx)
+		errno = ENODEV;
+	return *idx ? 0 : -1;
 }
 
 /* setsockopt's value, built in the option's shape (enum optval_kind). */
@@ -298,19 +315,29 @@ static void do_setsockopt(struct run *r, const struct step *st, struct outcome *
 	case OV_MREQ:
 		val.mreq.imr_multiaddr = g4->sin_addr;
 		val.mreq.imr_address = ((const struct sockaddr_in *)&v[1].addr.ss)->sin_addr;
-		if (st->nargs > 4)
-			val.mreq.imr_ifindex = (int)if_nametoindex(v[2].str);
+		if (st->nargs > 4 && ifindex_arg(r, v + 2, &val.mreq.imr_ifindex) < 0) {
+			result(o, -1);
+			return;
+		}
 		len = sizeof val.mreq;
 		break;
-	case OV_MREQ6:
+	case OV_MREQ6: {
+		int idx;
+		if (ifindex_arg(r, v + 1, &idx) < 0) {
+			result(o, -1);
+			return;
+		}
 		val.mreq6.ipv6mr_multiaddr = ((const struct sockaddr_in6 *)&v->addr.ss)->sin6_addr;
-		val.mreq6.ipv6mr_interface = v[1].kind == ARG_NAME ? if_nametoindex(v[1].str)
-								  : (unsigned)int_arg(r, v + 1);
+		val.mreq6.ipv6mr_interface = (unsigned)idx;
 		len = sizeof val.mreq6;
 		break;
+	}
 	case OV_INADDR: val.in = g4->sin_addr; len = sizeof val.in; break;
 	case OV_IFINDEX:
-		val.i = v->kind == ARG_NAME ? (int)if_nametoindex(v->str) : (int)int_arg(r, v);
+		if (ifindex_arg(r, v, &val.i) < 0) {
+			result(o, -1);
+			return;
+		}
 		len = sizeof val.i;
 		break;
 	case OV_RANGE:

@@ -14,13 +14,13 @@ const struct expect *expect_pick(const struct step *st, const struct cond_ctx *c
 
 int expect_match(const struct expect *e, const struct outcome *o, const long *vars)
 {
-	int ok = !o->timed_out && o->ret != -1;
+	int ok = !o->timed_out && !o->failed;
 	switch (e->kind) {
 	case EXP_NONE: return 1;
 	case EXP_OK: return ok;
 	case EXP_INT: return ok && o->ret == e->i;
 	case EXP_VAR: return ok && o->ret == vars[e->var];
-	case EXP_ERRNO: return !o->timed_out && o->ret == -1 && o->err == e->i;
+	case EXP_ERRNO: return !o->timed_out && o->failed && o->err == e->i;
 	case EXP_STR: return ok && o->len == e->len && !memcmp(o->data, e->str, e->len);
 	case EXP_STATE: return ok && o->ret == e->i;
 	case EXP_TIMEOUT: return o->timed_out;
@@ -32,7 +32,7 @@ void outcome_text(const struct outcome *o, enum call_value v, char *buf, size_t 
 {
 	if (o->timed_out)
 		snprintf(buf, len, "TIMEOUT");
-	else if (o->ret == -1)
+	else if (o->failed)
 		snprintf(buf, len, "%s", errno_name(o->err));
 	else if (v == VAL_STATE && table_name(tbl_tcp_state, o->ret))
 		snprintf(buf, len, "%s", table_name(tbl_tcp_state, o->ret));

@@ -130,11 +130,49 @@ static int lex_punct(const char *line, size_t *i, struct line_toks *out)
 	return text ? push(out, TOK_PUNCT, text, n, col) : -1;
 }
 
+/* The length of the UTF-8 sequence at s, or 0 if it is not one. */
+static int utf8_len(const unsigned char *s)
+{
+	int n = s[0] < 0x80 ? 1 : (s[0] & 0xe0) == 0xc0 ? 2 : (s[0] & 0xf0) == 0xe0 ? 3
+		: (s[0] & 0xf8) == 0xf0 ? 4 : 0;
+	if (n == 2 && s[0] < 0xc2)
+		return 0;   /* overlong */
+	for (int i = 1; i < n; i++)
+		if ((s[i] & 0xc0) != 0x80)
+			return 0;
+	return n;
+}
+
+/* Text only: UTF-8, no control characters but tab (and the CR of CRLF).
+ * Records, reports and KTAP carry case text, and must not meet a byte
+ * that breaks their format. */
+static int check_text(const char *line, int *errcol, char *err, size_t errlen)
+{
+	for (size_t i = 0; line[i];) {
+		const unsigned char *u = (const unsigned char *)line + i;
+		int n = utf8_len(u);
+		if (n == 1 && u[0] < 0x20 && u[0] != '\t' && !(u[0] == '\r' && !u[1])) {
+			*errcol = (int)i + 1;
+			snprintf(err, errlen, "control character 0x%02x in the file", u[0]);
+			return -1;
+		}
+		if (!n) {
+			*errcol = (int)i + 1;
+			snprintf(err, errlen, "bytes that are not UTF-8 (0x%02x)", u[0]);
+			return -1;
+		}
+		i += (size_t)n;
+	}
+	return 0;
+}
+
 int lex_line(const char *line, const struct subst *sub, struct line_toks *out,
 	     int *errcol, char *err, size_t errlen)
 {
 	*out = (struct line_toks){ 0 };
 	*err = '\0';
+	if (check_text(line, errcol, err, errlen) < 0)
+		return -1;
 	if (push(out, TOK_END, NULL, 0, 1) < 0)
 		return -1;
 	out->n = 0;

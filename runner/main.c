@@ -182,17 +182,12 @@ static int cmd_run(int argc, char **argv)
 	worker_opts_from_env(env, &so.worker);
 	json_t **recs = calloc((size_t)s.n + 1, sizeof *recs);
 	ktap_header(stdout, s.n);
-	int rc = sched_run(s.sc, s.n, &so, recs);
+	sched_run(s.sc, s.n, &so, recs);
 	for (int i = 0; i < s.n; i++)
 		json_decref(recs[i]);
 	free(recs);
 	record_finish(pr.record, now() - t0);
-	if (rc < 0) {
-		fprintf(stderr, "netrepro: cannot start a worker: %s\n", strerror(errno));
-		rc = 2;
-	} else {
-		rc = record_exit_status(pr.record);
-	}
+	int rc = record_exit_status(pr.record);
 	char err[256];
 	if (c.json_path && record_write(pr.record, c.json_path, err, sizeof err) < 0) {
 		fprintf(stderr, "netrepro: %s\n", err);

@@ -349,6 +349,10 @@ static int stmt_text(struct parser *p, struct line_toks *lt, int is_title)
 	}
 	if (lt->n != 2 || (is_title && t->kind != TOK_STR))
 		return perr(p, lt->t[0].col, is_title ? "usage: title \"TEXT\"" : "usage: ref URL-OR-\"TEXT\"");
+	for (size_t k = 0; k < t->len; k++)
+		if (((unsigned char)t->text[k] < 0x20 && t->text[k] != '\t') || (unsigned char)t->text[k] == 0x7f)
+			return perr(p, t->col, "a %s is one line of text: no \\n or \\0 in it",
+				    is_title ? "title" : "ref");
 	if (is_title) {
 		if (p->sc->title)
 			return perr(p, lt->t[0].col, "a second title");

@@ -218,7 +218,7 @@ static int want_option(struct parser *p, struct token **at, int nat, int *k, str
 		struct arg *va = &st->args[st->nargs++];
 		va->pos = (struct srcpos){ p->file, p->line, v->col };
 		int rc = *shape == 'i' ? want_int(p, v, va) : *shape == 'P' ? parse_addr(p, v, 0, va) : 0;
-		if (*shape == 'n' && v->kind == TOK_WORD && v->text[0] >= '0' && v->text[0] <= '9')
+		if (*shape == 'n' && v->kind == TOK_WORD && ((v->text[0] >= '0' && v->text[0] <= '9') || v->text[0] == '$'))
 			rc = want_int(p, v, va);
 		else if (*shape == 'n' && v->kind == TOK_WORD && v->len < 16)
 			*va = (struct arg){ .kind = ARG_NAME, .str = strdup(v->text), .pos = va->pos };

@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 struct job {
+	int busy;
 	int index;
 	pid_t pid;
 	int fd;
@@ -32,17 +33,33 @@ static double now(void)
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
+/* A JSON string even for bytes that are not UTF-8 (a file name): those
+ * become '?', so a record is never lost to one odd byte. */
+static json_t *text(const char *s)
+{
+	json_t *j = s ? json_string(s) : json_null();
+	if (j)
+		return j;
+	char *copy = strdup(s);
+	for (char *c = copy; *c; c++)
+		if ((unsigned char)*c >= 0x80 || (unsigned char)*c < 0x20)
+			*c = '?';
+	j = json_string(copy);
+	free(copy);
+	return j;
+}
+
 json_t *sched_case_base(const struct scenario *sc)
 {
 	json_t *refs = json_array(), *variant = json_object();
 	for (int i = 0; i < sc->nrefs; i++)
-		json_array_append_new(refs, json_string(sc->refs[i]));
+		json_array_append_new(refs, text(sc->refs[i]));
 	for (int i = 0; i < sc->nvariants; i++)
-		json_object_set_new(variant, sc->variant_names[i], json_string(sc->variant_values[i]));
-	return json_pack("{s:s, s:s, s:s?, s:o, s:o, s:s, s:f, s:n, s:s, s:[]}",
-			 "id", sc->id, "file", sc->file, "title", sc->title, "refs", refs,
+		json_object_set_new(variant, sc->variant_names[i], text(sc->variant_values[i]));
+	return json_pack("{s:o, s:o, s:o, s:o, s:o, s:s, s:f, s:n, s:o, s:[]}",
+			 "id", text(sc->id), "file", text(sc->file), "title", text(sc->title), "refs", refs,
 			 "variant", variant, "status", "ERROR", "duration_s", 0.0, "reason",
-			 "source", sc->source, "steps");
+			 "source", text(sc->source), "steps");
 }
 
 static int start(struct job *j, const struct scenario *sc, const struct sched_opts *o)
@@ -150,41 +167,46 @@ static void progress(const struct sched_opts *o, int done, int n, const char *id
 		fprintf(stderr, "\r\033[K[%d/%d] %s", done, n, id ? id : "");
 }
 
-int sched_run(struct scenario *const *sc, int n, const struct sched_opts *o, json_t **recs)
+void sched_run(struct scenario *const *sc, int n, const struct sched_opts *o, json_t **recs)
 {
-	int jobs = o->jobs < 1 ? 1 : o->jobs > 64 ? 64 : o->jobs, next = 0, running = 0, finished = 0, reported = 0;
+	int jobs = o->jobs < 1 ? 1 : o->jobs > 64 ? 64 : o->jobs, next = 0, finished = 0, reported = 0;
 	struct job *run = calloc((size_t)jobs, sizeof *run);
 	for (int i = 0; i < n; i++)
 		recs[i] = NULL;
 	while (finished < n) {
 		for (int s = 0; s < jobs && next < n; s++) {
-			if (run[s].rec)
+			if (run[s].busy)
 				continue;
-			run[s] = (struct job){ .index = next };
+			run[s] = (struct job){ .busy = 1, .index = next };
 			if (start(&run[s], sc[next], o) < 0) {
-				free(run);
-				return -1;
+				/* no worker (fork or pipe failed): this case is an
+				 * ERROR, and the others still get their turn */
+				char reason[128];
+				snprintf(reason, sizeof reason, "cannot start a worker: %s", strerror(errno));
+				recs[next] = sched_case_base(sc[next]);
+				json_object_set_new(recs[next], "reason", json_string(reason));
+				run[s].busy = 0;
+				finished++;
 			}
 			progress(o, finished, n, sc[next]->id);
 			next++;
-			running++;
 		}
 		struct pollfd pf[64];
 		int ns = jobs < 64 ? jobs : 64, wait_ms = 1000;
 		double t = now();
 		for (int s = 0; s < ns; s++) {
-			pf[s] = (struct pollfd){ .fd = run[s].rec ? run[s].fd : -1, .events = POLLIN };
-			if (run[s].rec && !run[s].killed) {
+			pf[s] = (struct pollfd){ .fd = run[s].busy ? run[s].fd : -1, .events = POLLIN };
+			if (run[s].busy && !run[s].killed) {
 				int left = (int)((run[s].start + o->timeout_s - t) * 1000) + 1;
 				wait_ms = left < wait_ms ? (left < 0 ? 0 : left) : wait_ms;
 			}
 		}
-		if (poll(pf, (nfds_t)ns, wait_ms) < 0 && errno != EINTR)
-			break;
+		if (poll(pf, (nfds_t)ns, wait_ms) < 0)
+			continue;       /* EINTR; the timeouts are checked next round */
 		t = now();
 		for (int s = 0; s < ns; s++) {
 			struct job *j = &run[s];
-			if (!j->rec)
+			if (!j->busy)
 				continue;
 			if (!j->killed && t - j->start > o->timeout_s) {
 				kill(j->pid, SIGKILL);
@@ -195,7 +217,7 @@ int sched_run(struct scenario *const *sc, int n, const struct sched_opts *o, jso
 			finish(j, o);
 			recs[j->index] = j->rec;
 			j->rec = NULL;
-			running--;
+			j->busy = 0;
 			finished++;
 			progress(o, finished, n, NULL);
 		}
@@ -206,5 +228,4 @@ int sched_run(struct scenario *const *sc, int n, const struct sched_opts *o, jso
 	if (o->progress)
 		fprintf(stderr, "\r\033[K");
 	free(run);
-	return 0;
 }

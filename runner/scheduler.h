@@ -22,8 +22,8 @@ struct sched_opts {
 /* The case record without results: id, file, title, refs, variant. */
 json_t *sched_case_base(const struct scenario *sc);
 
-/* Fills recs[i] (new references) for every scenario. Returns 0, or -1 if a
- * worker could not be started at all. */
-int sched_run(struct scenario *const *sc, int n, const struct sched_opts *o, json_t **recs);
+/* Fills recs[i] (new references) for every scenario; a scenario whose
+ * worker cannot be started is an ERROR record saying why. */
+void sched_run(struct scenario *const *sc, int n, const struct sched_opts *o, json_t **recs);
 
 #endif

@@ -332,12 +332,12 @@ static struct outcome ok_ret(long ret)
 
 static struct outcome failed(int e)
 {
-	return (struct outcome){ .ret = -1, .err = e };
+	return (struct outcome){ .ret = -1, .failed = 1, .err = e };
 }
 
 static struct outcome timed_out(void)
 {
-	return (struct outcome){ .ret = -1, .timed_out = 1 };
+	return (struct outcome){ .ret = -1, .failed = 1, .timed_out = 1 };
 }
 
 static void test_expect_match_kinds(void **state)

@@ -1237,6 +1237,9 @@ static const struct err_case top_errors[] = {
 	  9, 1, "too many 'vary' lines" },
 	/* header */
 	{ "title \"abc\n", 1, 7, "unterminated string" },
+	{ "title \"a\\nok 2 forged\"\n", 1, 7, "a title is one line of text" },
+	{ "# caf\xe9\n", 1, 6, "bytes that are not UTF-8 (0xe9)" },
+	{ "host a\x01\n", 1, 7, "control character 0x01" },
 	{ "title abc\n", 1, 1, "usage: title \"TEXT\"" },
 	{ "title \"a\" \"b\"\n", 1, 1, "usage: title \"TEXT\"" },
 	{ "title \"a\"\ntitle \"b\"\n", 2, 1, "a second title" },
