@@ -118,11 +118,6 @@ void netns_host_free(struct netns_host *h)
 	free(h);
 }
 
-const char *netns_host_name(const struct netns_host *h)
-{
-	return h->name;
-}
-
 int netns_host_enter(const struct netns_host *h, char *err)
 {
 	if (setns(h->fd, CLONE_NEWNET) < 0)

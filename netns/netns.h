@@ -28,7 +28,6 @@ int netns_become_root(int *rootless, char *err);
  * its namespace, a netlink socket bound there, and lo brought up. */
 int netns_host_new(const char *name, struct netns_host **out, char *err);
 void netns_host_free(struct netns_host *h);
-const char *netns_host_name(const struct netns_host *h);
 
 /* setns() into the host, so that sockets and /proc/sys/net opened next belong
  * to it. */

@@ -1,46 +1,62 @@
 /* KTAP v1 (Documentation/dev-tools/ktap.rst): "ok N id", directives for
- * SKIP, TIMEOUT and ERROR, and the step trace of a failure as diagnostics. */
+ * SKIP, TIMEOUT and ERROR, and the step trace of a failure as diagnostics.
+ * Several records make one document: each record a subtest, indented. */
 #include "report.h"
 
 #include <string.h>
 
+static void header(FILE *f, const char *indent, int ncases)
+{
+	fprintf(f, "%sKTAP version 1\n%s1..%d\n", indent, indent, ncases);
+}
+
 void ktap_header(FILE *f, int ncases)
 {
-	fprintf(f, "KTAP version 1\n1..%d\n", ncases);
+	header(f, "", ncases);
 }
 
-static const char *str(const json_t *o, const char *key)
+static void result(FILE *f, const char *indent, int number, const json_t *c)
 {
-	const char *s = json_string_value(json_object_get(o, key));
-	return s ? s : "";
-}
-
-void ktap_case(FILE *f, int number, const json_t *c)
-{
-	const char *status = str(c, "status"), *reason = str(c, "reason");
+	const char *status = jstr(c, "status"), *reason = jstr(c, "reason");
 	int ok = !strcmp(status, "PASS") || !strcmp(status, "SKIP");
 	if (!ok) {
-		fprintf(f, "# %s: %s\n", str(c, "id"), str(c, "title"));
-		case_trace(f, c, "# ");
+		char prefix[64];
+		snprintf(prefix, sizeof prefix, "%s# ", indent);
+		fprintf(f, "%s%s%s%s\n", prefix, jstr(c, "id"), *jstr(c, "title") ? ": " : "", jstr(c, "title"));
+		case_trace(f, c, prefix);
 	}
-	fprintf(f, "%sok %d %s", ok ? "" : "not ", number, str(c, "id"));
+	fprintf(f, "%s%sok %d %s", indent, ok ? "" : "not ", number, jstr(c, "id"));
 	if (strcmp(status, "PASS") && strcmp(status, "FAIL"))
 		fprintf(f, " # %s%s%s", status, *reason ? " " : "", reason);
 	fputc('\n', f);
 	fflush(f);
 }
 
-/* A record (or several, one after the other) as `run` printed it. */
+void ktap_case(FILE *f, int number, const json_t *c)
+{
+	result(f, "", number, c);
+}
+
+static void cases(FILE *f, const char *indent, const json_t *rec)
+{
+	json_t *all = json_object_get(rec, "cases"), *c;
+	size_t i;
+	header(f, indent, (int)json_array_size(all));
+	json_array_foreach(all, i, c)
+		result(f, indent, (int)i + 1, c);
+}
+
+/* One record as `run` printed it; several as subtests named by kernel. */
 static void write_ktap(FILE *f, json_t *const *recs, int n)
 {
+	if (n == 1) {
+		cases(f, "", recs[0]);
+		return;
+	}
+	header(f, "", n);
 	for (int r = 0; r < n; r++) {
-		json_t *cases = json_object_get(recs[r], "cases"), *c;
-		size_t i;
-		if (n > 1)
-			fprintf(f, "# run %d: kernel %s\n", r + 1, run_label(recs[r]));
-		ktap_header(f, (int)json_array_size(cases));
-		json_array_foreach(cases, i, c)
-			ktap_case(f, (int)i + 1, c);
+		cases(f, "    ", recs[r]);
+		fprintf(f, "%sok %d %s\n", record_exit_status(recs[r]) ? "not " : "", r + 1, run_label(recs[r]));
 	}
 }
 

@@ -44,8 +44,6 @@ static void emit(struct run *r, const struct step *st, const struct outcome *o,
 		json_object_set_new(j, "iter", json_string(r->iter));
 	if (o->detail[0])
 		json_object_set_new(j, "detail", json_string(o->detail));
-	if (st->pos.file != r->sc->file && strcmp(st->pos.file, r->sc->file))
-		json_object_set_new(j, "file", json_string(st->pos.file));
 	r->env->emit(r->env->emit_arg, j);
 }
 
@@ -112,7 +110,9 @@ static int run_until(struct run *r, const struct step *st)
 	return 0;
 }
 
-static int run_loop(struct run *r, const struct step *st)
+/* last is non-NULL inside `repeat until error`: a failing call in this loop
+ * then ends the loop and the one around it. */
+static int run_loop(struct run *r, const struct step *st, struct outcome *last)
 {
 	long from = st->kind == STEP_FOR ? st->from : 1;
 	long to = st->kind == STEP_FOR ? st->to : st->count;
@@ -123,10 +123,10 @@ static int run_loop(struct run *r, const struct step *st)
 			snprintf(r->iter + at + !!at, sizeof r->iter - at - 1, "%s=%ld",
 				 r->sc->vars[st->loopvar].name, v);
 		}
-		int rc = run_list(r, st->body, st->nbody, NULL);
+		int rc = run_list(r, st->body, st->nbody, last);
 		r->iter[at] = '\0';
-		if (rc < 0)
-			return -1;
+		if (rc)
+			return rc;
 	}
 	return 0;
 }
@@ -153,7 +153,7 @@ static int run_list(struct run *r, const struct step *steps, int n, struct outco
 			break;
 		case STEP_UNTIL: rc = run_until(r, st); break;
 		case STEP_REPEAT:
-		case STEP_FOR: rc = run_loop(r, st); break;
+		case STEP_FOR: rc = run_loop(r, st, last); break;
 		case STEP_CHECK: run_check(r, st); break;
 		}
 		if (rc)

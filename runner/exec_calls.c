@@ -68,12 +68,20 @@ static int wait_for(const struct run *r, int fd, short events)
 	return n == 0;
 }
 
+/* What sock_diag will know the socket by: its local address, and its peer
+ * when connected (a listener's, or one still connecting, is known by the
+ * local address and the peer it was asked for, or none). */
 static void remember_tuple(struct slot *s)
 {
 	socklen_t l = sizeof s->local, p = sizeof s->peer;
-	if (s->fd >= 0 && !getsockname(s->fd, (struct sockaddr *)&s->local, &l) &&
-	    !getpeername(s->fd, (struct sockaddr *)&s->peer, &p))
-		s->have_tuple = 1;
+	struct sockaddr_storage peer;
+	if (s->fd < 0 || getsockname(s->fd, (struct sockaddr *)&s->local, &l) < 0)
+		return;
+	s->have_local = port_of(&s->local) != 0;
+	if (!getpeername(s->fd, (struct sockaddr *)&peer, &p)) {
+		s->peer = peer;
+		s->have_peer = 1;
+	}
 }
 
 static void do_socket(struct run *r, const struct step *st, struct outcome *o)
@@ -81,8 +89,12 @@ static void do_socket(struct run *r, const struct step *st, struct outcome *o)
 	int nonblock = st->nargs > 2;
 	int fd = socket((int)st->args[0].i, (int)st->args[1].i | SOCK_CLOEXEC | (nonblock ? SOCK_NONBLOCK : 0), 0);
 	result(o, fd < 0 ? -1 : 0);
-	if (fd >= 0 && st->capture >= 0)
+	/* a failed socket() leaves the variable with no socket (EBADF next),
+	 * not on the one it held before */
+	if (st->capture >= 0)
 		r->slots[st->capture] = (struct slot){ .fd = fd, .nonblock = nonblock };
+	else if (fd >= 0)
+		close(fd);
 }
 
 static void do_bind(struct run *r, const struct step *st, struct outcome *o)
@@ -108,6 +120,10 @@ static void do_connect(struct run *r, const struct step *st, struct outcome *o)
 	if (!s->nonblock)
 		fcntl(s->fd, F_SETFL, flags | O_NONBLOCK);
 	int rc = connect(s->fd, (struct sockaddr *)&ss, len);
+	if (rc == 0 || errno == EINPROGRESS) {
+		s->peer = ss;           /* SYN_SENT has no getpeername() yet */
+		s->have_peer = 1;
+	}
 	result(o, rc);
 	if (rc < 0 && errno == EINPROGRESS && !s->nonblock) {
 		if (wait_for(r, s->fd, POLLOUT)) {
@@ -133,6 +149,8 @@ static void do_connect(struct run *r, const struct step *st, struct outcome *o)
 static void do_accept(struct run *r, const struct step *st, struct outcome *o)
 {
 	struct slot *s = SLOT(r, st, 0);
+	if (st->capture >= 0 && st->capture != st->args[0].var)
+		r->slots[st->capture] = (struct slot){ .fd = -1 };   /* until one comes */
 	if (!s->nonblock && wait_for(r, s->fd, POLLIN)) {
 		o->timed_out = 1;
 		return;
@@ -218,12 +236,16 @@ static void do_state(struct run *r, const struct step *st, struct outcome *o)
 	if (st->args[0].kind == ARG_SOCK) {
 		struct slot *s = SLOT(r, st, 0);
 		remember_tuple(s);
-		if (!s->have_tuple) {
-			result(o, 0);       /* never connected: no 4-tuple to look for */
+		if (!s->have_local) {
+			result(o, 0);       /* never bound: nothing to look for */
 			return;
 		}
 		local = s->local;
 		peer = s->peer;
+		if (!s->have_peer) {    /* a listener: the peer is the zero address */
+			memset(&peer, 0, sizeof peer);
+			peer.ss_family = local.ss_family;
+		}
 	} else {
 		addr_arg(r, &st->args[0], &local);
 		addr_arg(r, &st->args[1], &peer);

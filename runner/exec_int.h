@@ -10,7 +10,8 @@ struct slot {
 	int fd;
 	int nonblock;
 	struct sockaddr_storage local, peer;
-	int have_tuple;
+	int have_local;         /* bound: a local address to look for */
+	int have_peer;          /* connected, or connecting: the peer is known */
 };
 
 struct run {

@@ -28,6 +28,25 @@ int expect_match(const struct expect *e, const struct outcome *o, const long *va
 	return 0;
 }
 
+/* "hello\x00" as a case would write it, cut to fit with "..." */
+static void quote_bytes(const char *data, size_t n, char *buf, size_t len)
+{
+	size_t o = 0;
+	buf[o++] = '"';
+	for (size_t i = 0; i < n && o + 8 < len; i++) {
+		unsigned char c = (unsigned char)data[i];
+		if (c >= 32 && c < 127 && c != '"' && c != '\\')
+			buf[o++] = (char)c;
+		else
+			o += (size_t)snprintf(buf + o, len - o, "\\x%02x", c);
+		if (i + 1 < n && o + 8 >= len) {
+			o += (size_t)snprintf(buf + o, len - o, "...");
+			break;
+		}
+	}
+	snprintf(buf + o, len - o, "\"");
+}
+
 void outcome_text(const struct outcome *o, enum call_value v, char *buf, size_t len)
 {
 	if (o->timed_out)
@@ -36,6 +55,8 @@ void outcome_text(const struct outcome *o, enum call_value v, char *buf, size_t 
 		snprintf(buf, len, "%s", errno_name(o->err));
 	else if (v == VAL_STATE && table_name(tbl_tcp_state, o->ret))
 		snprintf(buf, len, "%s", table_name(tbl_tcp_state, o->ret));
+	else if (v == VAL_DATA)
+		quote_bytes(o->data, o->len, buf, len);
 	else
 		snprintf(buf, len, "%ld", o->ret);
 }

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -187,6 +188,7 @@ static pid_t qemu_start(const struct kernel *k, const char *accel, const char *i
 		 * console log, not to the terminal */
 		char log[4400];
 		snprintf(log, sizeof log, "%s.qemu", con);
+		prctl(PR_SET_PDEATHSIG, SIGKILL);   /* no guest outlives its run */
 		int null = open("/dev/null", O_RDONLY), out = open(log, O_WRONLY | O_CREAT | O_TRUNC, 0644);
 		dup2(null, 0);
 		dup2(out, 1);

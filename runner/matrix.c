@@ -3,6 +3,7 @@
 #include "commands.h"
 #include "guest.h"
 #include "report.h"
+#include "scheduler.h"
 #include "suite.h"
 
 #include <errno.h>
@@ -11,6 +12,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <signal.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -77,22 +80,27 @@ static void default_cache(char *buf, size_t len)
 }
 
 /* Every file the guests must carry: the case files and their fixtures. */
+static void add_file(const char *path, char ***files, int *n)
+{
+	char abs[PATH_MAX];
+	if (!realpath(path, abs))
+		return;
+	for (int j = 0; j < *n; j++)
+		if (!strcmp((*files)[j], abs))
+			return;
+	*files = realloc(*files, (size_t)(*n + 1) * sizeof **files);
+	(*files)[(*n)++] = strdup(abs);
+}
+
+/* Every file the guests must carry: the case files and the fixtures every
+ * variant uses (a `use ... when` line differs between variants). */
 static void files_of(const struct suite *s, char ***files, int *n)
 {
 	for (int i = 0; i < s->nfiles; i++) {
-		const struct scenario *sc = s->files[i].sc[0];
-		for (int k = -1; k == -1 || (sc->strings && sc->strings[k]); k++) {
-			char abs[PATH_MAX];
-			if (!realpath(k < 0 ? sc->file : sc->strings[k], abs))
-				continue;
-			int seen = 0;
-			for (int j = 0; j < *n && !seen; j++)
-				seen = !strcmp((*files)[j], abs);
-			if (!seen) {
-				*files = realloc(*files, (size_t)(*n + 1) * sizeof **files);
-				(*files)[(*n)++] = strdup(abs);
-			}
-		}
+		add_file(s->files[i].sc[0]->file, files, n);
+		for (int v = 0; v < s->files[i].n; v++)
+			for (char **f = s->files[i].sc[v]->strings; f && *f; f++)
+				add_file(*f, files, n);
 	}
 }
 
@@ -114,15 +122,8 @@ static json_t *failed_record(const struct kernel *k, const char *accel, const ch
 		"net.ipv6.conf.all.disable_ipv6", "ipv6", 0);
 	json_t *rec = record_new(env, NETREPRO_VERSION);
 	for (int i = 0; i < s->n; i++) {
-		const struct scenario *sc = s->sc[i];
-		json_t *variant = json_object(), *refs = json_array();
-		for (int v = 0; v < sc->nvariants; v++)
-			json_object_set_new(variant, sc->variant_names[v], json_string(sc->variant_values[v]));
-		for (int r = 0; r < sc->nrefs; r++)
-			json_array_append_new(refs, json_string(sc->refs[r]));
-		json_t *c = json_pack("{s:s, s:s, s:s?, s:o, s:o, s:s, s:f, s:s, s:[]}", "id", sc->id,
-				      "file", sc->file, "title", sc->title, "refs", refs, "variant", variant,
-				      "status", "ERROR", "duration_s", 0.0, "reason", why, "steps");
+		json_t *c = sched_case_base(s->sc[i]);      /* status ERROR */
+		json_object_set_new(c, "reason", json_string(why));
 		record_add_case(rec, c);
 		json_decref(c);
 	}
@@ -148,6 +149,7 @@ static int run_host(const char *path, char **paths, int npaths, double timeout_s
 		argv[a++] = paths[i];
 	pid_t pid = fork();
 	if (pid == 0) {
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
 		if (!freopen("/dev/null", "w", stdout))
 			_exit(127);
 		execv("/proc/self/exe", argv);
@@ -201,8 +203,10 @@ static void run_all(const struct plan *p)
 			fprintf(stderr, "netrepro matrix: %s: %s\n", k->name,
 				k->host ? "running on this kernel" : p->guest.accel);
 			pid_t pid = fork();
-			if (pid == 0)
+			if (pid == 0) {
+				prctl(PR_SET_PDEATHSIG, SIGKILL);
 				_exit(run_one(p, k));
+			}
 			running += pid > 0;
 		}
 		if (running && wait(NULL) > 0)

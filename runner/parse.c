@@ -568,3 +568,38 @@ int parse_text(struct parser *p, const char *text, int fixture)
 		p->line = saved_line;
 	return rc;
 }
+
+static int has_interface(const struct scenario *sc, int host, const char *ifname)
+{
+	if (!strcmp(ifname, "lo"))
+		return 1;
+	for (int i = 0; i < sc->nlinks; i++) {
+		const struct topo_link *l = &sc->links[i];
+		if ((l->a == host && !strcmp(l->ifa, ifname)) || (l->b == host && !strcmp(l->ifb, ifname)))
+			return 1;
+	}
+	return 0;
+}
+
+static int no_interface(struct parser *p, const struct srcpos *at, int host, const char *ifname)
+{
+	p->file = at->file;
+	p->line = at->line;
+	return perr(p, at->col, "host %s has no interface '%s' (lo, or an end of a 'link')",
+		    p->sc->hosts[host], ifname);
+}
+
+int check_interfaces(struct parser *p)
+{
+	const struct scenario *sc = p->sc;
+	for (int i = 0; i < sc->naddrs; i++)
+		if (!has_interface(sc, sc->addrs[i].host, sc->addrs[i].ifname))
+			return no_interface(p, &sc->addrs[i].pos, sc->addrs[i].host, sc->addrs[i].ifname);
+	for (int i = 0; i < sc->nsets; i++)
+		if (!has_interface(sc, sc->sets[i].host, sc->sets[i].ifname))
+			return no_interface(p, &sc->sets[i].pos, sc->sets[i].host, sc->sets[i].ifname);
+	for (int i = 0; i < sc->nroutes; i++)
+		if (sc->routes[i].dev[0] && !has_interface(sc, sc->routes[i].host, sc->routes[i].dev))
+			return no_interface(p, &sc->routes[i].pos, sc->routes[i].host, sc->routes[i].dev);
+	return 0;
+}

@@ -33,6 +33,8 @@ int perr(struct parser *p, int col, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 
 int parse_text(struct parser *p, const char *text, int fixture);
+/* Every interface an addr, set or route names exists: lo or a link's end. */
+int check_interfaces(struct parser *p);
 char *read_file(const char *path);
 int parse_step_line(struct parser *p, struct line_toks *lt);
 int parse_cond(struct parser *p, const struct token *t, int *i, int end, struct cond **out);

@@ -474,6 +474,9 @@ static int stmt_loop(struct parser *p, struct line_toks *lt, int capture_col, co
 		snprintf(from, sizeof from, "%.*s", (int)(dots - t[3].text), t[3].text);
 		if (parse_long(from, 0, 1L << 31, &st.from) || parse_long(dots + 2, 0, 1L << 31, &st.to))
 			return step_free(&st), perr(p, t[3].col, "bad range '%s'", t[3].text);
+		if (st.from > st.to)    /* it would run no step, and check nothing */
+			return step_free(&st), perr(p, t[3].col, "empty range '%s' (FROM must not pass TO)",
+						    t[3].text);
 		if ((st.loopvar = var_define(p, t[1].text, VAR_INT, t[1].col)) < 0)
 			return step_free(&st), -1;
 	}

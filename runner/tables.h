@@ -52,7 +52,8 @@ enum call_id {
 	CALL_GETSOCKOPT, CALL_STATE, CALL_SLEEP,
 };
 /* What a successful call's value is, and so what a capture receives. */
-enum call_value { VAL_ZERO, VAL_SOCK, VAL_COUNT, VAL_PORT, VAL_OPT, VAL_STATE };
+/* VAL_DATA: a byte count, shown as the bytes themselves. */
+enum call_value { VAL_ZERO, VAL_SOCK, VAL_COUNT, VAL_DATA, VAL_PORT, VAL_OPT, VAL_STATE };
 struct call_def {
 	const char *name;
 	enum call_id id;

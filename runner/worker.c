@@ -79,6 +79,23 @@ static const struct requirement *unmet_in_host(const struct scenario *sc, struct
 		 (what)->pos.line, err); \
 	return -1; } } while (0)
 
+/* net.ipv4.conf.eth0.x, net.ipv6.neigh.eth0.x: a sysctl of one interface
+ * (not all, default or lo, which exist from the start). */
+static int per_interface(const char *name)
+{
+	static const char *const dirs[] = { "net.ipv4.conf.", "net.ipv6.conf.", "net.ipv4.neigh.", "net.ipv6.neigh." };
+	for (size_t i = 0; i < sizeof dirs / sizeof *dirs; i++) {
+		size_t n = strlen(dirs[i]);
+		if (strncmp(name, dirs[i], n))
+			continue;
+		const char *dev = name + n;
+		size_t len = strcspn(dev, ".");
+		return !(len == 3 && !strncmp(dev, "all", 3)) && !(len == 7 && !strncmp(dev, "default", 7)) &&
+		       !(len == 2 && !strncmp(dev, "lo", 2));
+	}
+	return 0;
+}
+
 /* Whether a veth end is up once every `set` line has been applied (a
  * link comes up; the last up/down for it wins). */
 static int end_up(const struct scenario *sc, int host, const char *ifname)
@@ -95,13 +112,21 @@ static int end_up(const struct scenario *sc, int host, const char *ifname)
 static int build(const struct scenario *sc, struct netns_host **h, char *reason, size_t len)
 {
 	char err[NETNS_ERRLEN];
+	/* conf.default.* must be set before the links exist to reach them;
+	 * conf.eth0.* can only be set after */
+	for (int i = 0; i < sc->nsysctls; i++) {
+		const struct topo_sysctl *s = &sc->sysctls[i];
+		if (!per_interface(s->name))
+			TRY(netns_sysctl_set(h[s->host], s->name, s->value, err), s);
+	}
 	for (int i = 0; i < sc->nlinks; i++) {
 		const struct topo_link *l = &sc->links[i];
 		TRY(netns_veth_add(h[l->a], l->ifa, h[l->b], l->ifb, err), l);
 	}
 	for (int i = 0; i < sc->nsysctls; i++) {
 		const struct topo_sysctl *s = &sc->sysctls[i];
-		TRY(netns_sysctl_set(h[s->host], s->name, s->value, err), s);
+		if (per_interface(s->name))
+			TRY(netns_sysctl_set(h[s->host], s->name, s->value, err), s);
 	}
 	for (int i = 0; i < sc->nsets; i++) {
 		const struct topo_set *s = &sc->sets[i];

@@ -262,3 +262,16 @@ def test_run_writes_junit(tmp_path, seed_ids):
     assert doc.getElementsByTagName("testsuite")[0].getAttribute("failures") == "0"
     bad = netrepro("run", "--junit", "/nonexistent/dir/x.xml", "cases/seed")
     assert bad.returncode == 2 and "cannot write" in bad.stderr and bad.stdout == ""
+
+
+def test_ktap_several_records_is_one_document(seed_record, seed_ids, tmp_path):
+    other, _, _ = other_kernel(seed_record[1], tmp_path)
+    out = netrepro("report", "--format", "ktap", str(seed_record[0]), str(other), check=0).stdout
+    lines = out.splitlines()
+    assert lines[:2] == ["KTAP version 1", "1..2"]
+    assert lines.count("KTAP version 1") == 1 and lines.count("    KTAP version 1") == 2
+    top = [l for l in lines if l.startswith(("ok ", "not ok "))]
+    assert top == [f"ok 1 {os.uname().release}", "not ok 2 6.1.0-50-amd64"]
+    sub = [l for l in lines if l.startswith(("    ok ", "    not ok "))]
+    assert len(sub) == 2 * len(seed_ids)
+    assert "    not ok 2 seed/realm-dualstack[v6only=0]" in lines

@@ -1237,6 +1237,9 @@ static const struct err_case top_errors[] = {
 	  9, 1, "too many 'vary' lines" },
 	/* header */
 	{ "title \"abc\n", 1, 7, "unterminated string" },
+	{ "host a b\nlink a:eth0 b:eth0\naddr a:eht0 10.0.2.1/24\n", 3, 13, "host a has no interface 'eht0'" },
+	{ "host a\nroute a default dev eth0\n", 2, 1, "host a has no interface 'eth0'" },
+	{ "host a\non a\n  for p in 9..3\n  end\n", 3, 12, "empty range '9..3'" },
 	{ "title \"a\\nok 2 forged\"\n", 1, 7, "a title is one line of text" },
 	{ "# caf\xe9\n", 1, 6, "bytes that are not UTF-8 (0xe9)" },
 	{ "host a\x01\n", 1, 7, "control character 0x01" },
