@@ -9,6 +9,7 @@
 
 #include <linux/if.h>
 #include <netlink/route/link.h>
+#include <netlink/route/link/bridge.h>
 #include <netlink/route/link/veth.h>
 
 #include "internal.h"
@@ -215,4 +216,37 @@ int netns_link_wait_running(struct netns_host *h, const char *ifname, int timeou
 		struct pollfd p = { .fd = h->events, .events = POLLIN };
 		poll(&p, 1, (int)left);
 	}
+}
+
+int netns_bridge_add(struct netns_host *h, const char *name, char *err)
+{
+	if (!ifname_ok(name))
+		return netns_fail(err, -EINVAL, "bridge %s:%s: a name of 1 to %d bytes", h->name,
+				  name ? name : "(null)", IFNAMSIZ - 1);
+	struct rtnl_link *br = rtnl_link_bridge_alloc();
+	if (!br)
+		return netns_fail(err, -ENOMEM, "bridge %s:%s", h->name, name);
+	int idx = h->next_index++;
+	rtnl_link_set_name(br, name);
+	rtnl_link_set_ifindex(br, idx);
+	rtnl_link_set_flags(br, IFF_UP);
+	int rc = rtnl_link_add(h->sk, br, NLM_F_CREATE | NLM_F_EXCL);
+	rtnl_link_put(br);
+	if (rc < 0)
+		return netns_nl_fail(h, rc, err, "bridge %s:%s", h->name, name);
+	netns_if_remember(h, name, idx);
+	return 0;
+}
+
+int netns_link_set_master(struct netns_host *h, const char *ifname, const char *master, char *err)
+{
+	char what[96];
+	int idx = netns_link_index(h, master, err);
+	if (idx < 0)
+		return idx;
+	snprintf(what, sizeof(what), "link %s:%s master %s", h->name, ifname, master);
+	struct rtnl_link *chg = rtnl_link_alloc();
+	if (chg)
+		rtnl_link_set_master(chg, idx);
+	return link_change(h, ifname, chg, what, err);
 }

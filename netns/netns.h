@@ -39,6 +39,10 @@ int netns_veth_add(struct netns_host *a, const char *ifa,
 		   struct netns_host *b, const char *ifb, char *err);
 
 int netns_link_set_up(struct netns_host *h, const char *ifname, int up, char *err);
+/* A bridge device in h, up (STP off: its ports forward at once). */
+int netns_bridge_add(struct netns_host *h, const char *name, char *err);
+/* Enslave ifname to master (a bridge) in the same host. */
+int netns_link_set_master(struct netns_host *h, const char *ifname, const char *master, char *err);
 int netns_link_set_multicast(struct netns_host *h, const char *ifname, int on, char *err);
 int netns_link_set_mtu(struct netns_host *h, const char *ifname, unsigned mtu, char *err);
 /* Waits until ifname is running: the kernel has seen its carrier and

@@ -126,6 +126,7 @@ void scenario_free(struct scenario *sc)
 	free(sc->addrs);
 	free(sc->routes);
 	free(sc->sysctls);
+	free(sc->bridges);
 	for (int i = 0; i < sc->nreqs; i++)
 		cond_free(sc->reqs[i].cond);
 	free(sc->reqs);

@@ -120,6 +120,9 @@ struct topo_set { int host; char ifname[16]; enum topo_set_kind kind; unsigned m
 struct topo_addr { int host; char ifname[16]; char cidr[64]; int dad; struct srcpos pos; };
 struct topo_route { int host; char dst[64], via[64], dev[16]; struct srcpos pos; };
 struct topo_sysctl { int host; char name[128], value[128]; struct srcpos pos; };
+/* A LAN: host `host` is a switch whose bridge br0 joins every link whose b
+ * end is in it. */
+struct topo_bridge { int host; struct srcpos pos; };
 
 struct requirement {
 	enum { REQ_KERNEL, REQ_ROOT, REQ_IPV6, REQ_SYSCTL } kind;
@@ -145,6 +148,7 @@ struct scenario {
 	struct topo_addr *addrs; int naddrs;
 	struct topo_route *routes; int nroutes;
 	struct topo_sysctl *sysctls; int nsysctls;
+	struct topo_bridge *bridges; int nbridges;
 	struct requirement *reqs; int nreqs;
 	struct step *steps; int nsteps;
 	struct var *vars; int nvars;

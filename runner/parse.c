@@ -140,6 +140,32 @@ static int stmt_host(struct parser *p, struct line_toks *lt)
 	return 0;
 }
 
+/* bridge NAME HOST:IF HOST:IF...: hosts on one LAN. NAME becomes a host
+ * of its own (a switch: bridge br0), joined to each HOST:IF by a veth pair
+ * whose switch end is p1, p2, ... */
+static int stmt_bridge(struct parser *p, struct line_toks *lt)
+{
+	if (lt->n < 4)
+		return perr(p, lt->t[0].col, "usage: bridge NAME HOST:IF HOST:IF...");
+	struct line_toks name = { .t = lt->t, .n = 2 };
+	if (stmt_host(p, &name) < 0)
+		return -1;
+	int sw = p->sc->nhosts - 1;
+	for (int i = 2; i < lt->n; i++) {
+		struct topo_link l = { .b = sw, .pos = here(p, &lt->t[i]) };
+		if ((l.a = want_hostif(p, &lt->t[i], l.ifa)) < 0)
+			return -1;
+		if (l.a == sw)
+			return perr(p, lt->t[i].col, "a bridge does not join itself");
+		snprintf(l.ifb, sizeof l.ifb, "p%d", i - 1);
+		GROW(p->sc->links, p->sc->nlinks);
+		p->sc->links[p->sc->nlinks++] = l;
+	}
+	GROW(p->sc->bridges, p->sc->nbridges);
+	p->sc->bridges[p->sc->nbridges++] = (struct topo_bridge){ .host = sw, .pos = here(p, &lt->t[1]) };
+	return 0;
+}
+
 static int stmt_link(struct parser *p, struct line_toks *lt)
 {
 	if (lt->n != 3)
@@ -450,7 +476,7 @@ static const struct {
 	int (*fn)(struct parser *, struct line_toks *);
 	int in_fixture;
 } statements[] = {
-	{ "host", stmt_host, 1 }, { "link", stmt_link, 1 }, { "addr", stmt_addr, 1 },
+	{ "host", stmt_host, 1 }, { "link", stmt_link, 1 }, { "bridge", stmt_bridge, 1 }, { "addr", stmt_addr, 1 },
 	{ "route", stmt_route, 1 }, { "set", stmt_set, 1 }, { "sysctl", stmt_sysctl, 1 },
 	{ "require", stmt_require, 1 }, { "use", stmt_use, 1 }, { "on", stmt_on, 0 },
 };
@@ -573,6 +599,9 @@ static int has_interface(const struct scenario *sc, int host, const char *ifname
 {
 	if (!strcmp(ifname, "lo"))
 		return 1;
+	for (int i = 0; i < sc->nbridges; i++)
+		if (sc->bridges[i].host == host && !strcmp(ifname, "br0"))
+			return 1;
 	for (int i = 0; i < sc->nlinks; i++) {
 		const struct topo_link *l = &sc->links[i];
 		if ((l->a == host && !strcmp(l->ifa, ifname)) || (l->b == host && !strcmp(l->ifb, ifname)))

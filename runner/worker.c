@@ -123,6 +123,13 @@ static int build(const struct scenario *sc, struct netns_host **h, char *reason,
 		const struct topo_link *l = &sc->links[i];
 		TRY(netns_veth_add(h[l->a], l->ifa, h[l->b], l->ifb, err), l);
 	}
+	for (int i = 0; i < sc->nbridges; i++) {
+		const struct topo_bridge *b = &sc->bridges[i];
+		TRY(netns_bridge_add(h[b->host], "br0", err), b);
+		for (int k = 0; k < sc->nlinks; k++)
+			if (sc->links[k].b == b->host)
+				TRY(netns_link_set_master(h[b->host], sc->links[k].ifb, "br0", err), b);
+	}
 	for (int i = 0; i < sc->nsysctls; i++) {
 		const struct topo_sysctl *s = &sc->sysctls[i];
 		if (per_interface(s->name))

@@ -192,6 +192,34 @@ static void assert_v6(const struct sockaddr_tmpl *a, const char *ip, int port)
 
 /* ---- successful parses ---- */
 
+static void test_bridge(void **state)
+{
+	(void)state;
+	struct case_file cf = load_ok("lan",
+		"host a b c\n"
+		"bridge sw a:eth0 b:eth0 c:eth1\n"
+		"addr c:eth1 10.0.3.3/24\n"
+		"set sw:br0 mtu 1400\n"
+		"on sw\n"
+		"  s = socket(INET, DGRAM)\n");
+	const struct scenario *sc = cf.sc[0];
+	assert_int_equal(sc->nhosts, 4);
+	assert_string_equal(sc->hosts[3], "sw");
+	assert_int_equal(sc->nbridges, 1);
+	assert_int_equal(sc->bridges[0].host, 3);
+	assert_int_equal(sc->bridges[0].pos.line, 2);
+	assert_int_equal(sc->bridges[0].pos.col, 8);
+	assert_int_equal(sc->nlinks, 3);
+	const char *ports[] = { "p1", "p2", "p3" }, *ends[] = { "eth0", "eth0", "eth1" };
+	for (int i = 0; i < 3; i++) {
+		assert_int_equal(sc->links[i].a, i);
+		assert_string_equal(sc->links[i].ifa, ends[i]);
+		assert_int_equal(sc->links[i].b, 3);
+		assert_string_equal(sc->links[i].ifb, ports[i]);
+	}
+	case_file_free(&cf);
+}
+
 static void test_topology(void **state)
 {
 	(void)state;
@@ -1237,6 +1265,10 @@ static const struct err_case top_errors[] = {
 	  9, 1, "too many 'vary' lines" },
 	/* header */
 	{ "title \"abc\n", 1, 7, "unterminated string" },
+	{ "host a b\nbridge sw a:eth0\n", 2, 1, "usage: bridge NAME HOST:IF HOST:IF" },
+	{ "host a b\nbridge a a:eth0 b:eth0\n", 2, 8, "host 'a' declared twice" },
+	{ "host a b\nbridge sw a:eth0 x:eth0\n", 2, 18, "unknown host 'x'" },
+	{ "host a b\nbridge sw a:eth0 b:eth0\nset sw:br1 down\n", 3, 12, "host sw has no interface 'br1'" },
 	{ "host a b\nlink a:eth0 b:eth0\naddr a:eht0 10.0.2.1/24\n", 3, 13, "host a has no interface 'eht0'" },
 	{ "host a\nroute a default dev eth0\n", 2, 1, "host a has no interface 'eth0'" },
 	{ "host a\non a\n  for p in 9..3\n  end\n", 3, 12, "empty range '9..3'" },
@@ -1406,6 +1438,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_topology),
+		cmocka_unit_test(test_bridge),
 		cmocka_unit_test(test_sysctl_values),
 		cmocka_unit_test(test_nested_fixtures),
 		cmocka_unit_test(test_steps_and_args),
