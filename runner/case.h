@@ -153,6 +153,7 @@ struct scenario {
 	struct step *steps; int nsteps;
 	struct var *vars; int nvars;
 	char **strings;             /* fixture paths read, NULL-terminated */
+	int uses_exec;              /* runs programs: only with --allow-exec */
 };
 
 /* A file's variants, expanded: one scenario per combination of `vary`

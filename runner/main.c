@@ -50,6 +50,7 @@ static const char usage[] =
 	"      --step-timeout S    bound on a step that can block (default 2)\n"
 	"      --json FILE         write the run record (JSON, schema netrepro.run/1)\n"
 	"      --junit FILE        write JUnit XML (as report --format junit would)\n"
+	"      --allow-exec        let cases run programs (exec); without it they SKIP\n"
 	"\n"
 	"exit status: 0 all passed or skipped, 1 a case failed, errored or timed out,\n"
 	"2 usage or parse error.\n";
@@ -60,6 +61,7 @@ struct cli {
 	double timeout_s, step_timeout_s;
 	const char *json_path;
 	const char *junit_path;
+	int allow_exec;
 };
 
 
@@ -79,6 +81,7 @@ static int parse_cli(int argc, char **argv, struct cli *c)
 		{ "jobs", required_argument, 0, 'j' }, { "match", required_argument, 0, 'k' },
 		{ "timeout", required_argument, 0, 't' }, { "step-timeout", required_argument, 0, 's' },
 		{ "json", required_argument, 0, 'J' }, { "junit", required_argument, 0, 'U' },
+		{ "allow-exec", no_argument, 0, 'X' },
 		{ "help", no_argument, 0, 'h' }, { 0, 0, 0, 0 },
 	};
 	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
@@ -101,6 +104,7 @@ static int parse_cli(int argc, char **argv, struct cli *c)
 			break;
 		case 'J': c->json_path = optarg; break;
 		case 'U': c->junit_path = optarg; break;
+		case 'X': c->allow_exec = 1; break;
 		case 'h': fputs(usage, stdout); exit(0);
 		default: return -1;
 		}
@@ -177,7 +181,8 @@ static int cmd_run(int argc, char **argv)
 	json_t *env = env_collect(NULL);
 	struct printer pr = { record_new(env, NETREPRO_VERSION) };
 	struct sched_opts so = { .jobs = c.jobs, .timeout_s = c.timeout_s, .progress = isatty(2),
-				 .worker = { .step_timeout_ms = (int)(c.step_timeout_s * 1000) },
+				 .worker = { .step_timeout_ms = (int)(c.step_timeout_s * 1000),
+					     .allow_exec = c.allow_exec },
 				 .done = print_case, .arg = &pr };
 	worker_opts_from_env(env, &so.worker);
 	json_t **recs = calloc((size_t)s.n + 1, sizeof *recs);

@@ -249,6 +249,8 @@ static int parse_args(struct parser *p, struct token **at, int nat, struct step 
 				break;
 			return perr(p, namecol, "%s() needs more arguments", st->call->name);
 		}
+		if (*sig == 'X')
+			return perr(p, namecol, "usage: exec -- PROGRAM [ARGUMENT...] [= EXPECTED]");
 		if (*sig == 'O' || *sig == 'o') {
 			if (want_option(p, at, nat, &k, st, *sig == 'O') < 0)
 				return -1;
@@ -303,8 +305,8 @@ static int parse_expect(struct parser *p, const struct token *t, const struct ca
 	int found = 0;
 	snprintf(e->text, sizeof e->text, "%s", t->kind == TOK_STR ? "\"...\"" : t->text ? t->text : "");
 	if (t->kind == TOK_STR) {
-		if (!call || (call->id != CALL_RECV && call->id != CALL_RECVFROM))
-			return perr(p, t->col, "only recv() and recvfrom() expect data");
+		if (!call || (call->id != CALL_RECV && call->id != CALL_RECVFROM && call->id != CALL_EXEC))
+			return perr(p, t->col, "only recv(), recvfrom() and exec expect data");
 		char *shown = tokens_text(t, 0, 1);
 		snprintf(e->text, sizeof e->text, "%s", shown);
 		free(shown);
@@ -505,6 +507,36 @@ static int stmt_check(struct parser *p, struct line_toks *lt)
 	return 0;
 }
 
+/* exec -- PROG ARG... [= EXPECTED]: run a program in the host (only with
+ * --allow-exec). Its value is the exit status; "text" expects its output. */
+static int stmt_exec(struct parser *p, struct line_toks *lt)
+{
+	const struct token *t = lt->t;
+	if (!tok_is(&t[1], "--") || t[2].kind == TOK_END || t[2].kind == TOK_PUNCT)
+		return perr(p, t[0].col, "usage: exec -- PROGRAM [ARGUMENT...] [= EXPECTED]");
+	struct step st = { .kind = STEP_CALL, .pos = { p->file, p->line, t[0].col }, .host = p->host,
+			   .call = call_find("exec"), .capture = -1, .loopvar = -1 };
+	int i = 2;
+	for (; i < lt->n && t[i].kind != TOK_PUNCT; i++) {
+		if (st.nargs == CASE_MAX_ARGS) {
+			step_free(&st);
+			return perr(p, t[i].col, "exec takes a program and at most %d arguments", CASE_MAX_ARGS - 1);
+		}
+		struct arg *a = &st.args[st.nargs++];
+		*a = (struct arg){ .kind = ARG_STR, .len = t[i].len, .pos = { p->file, p->line, t[i].col } };
+		a->str = malloc(t[i].len + 1);
+		memcpy(a->str, t[i].text, t[i].len + 1);
+	}
+	st.text = tokens_text(t, 0, i);
+	if (parse_alts(p, t, i, lt->n, st.call, &st) < 0) {
+		step_free(&st);
+		return -1;
+	}
+	p->sc->uses_exec = 1;
+	frame_push_step(p, &st);
+	return 0;
+}
+
 int parse_step_line(struct parser *p, struct line_toks *lt)
 {
 	const struct token *t = lt->t;
@@ -515,6 +547,8 @@ int parse_step_line(struct parser *p, struct line_toks *lt)
 			    t[0].kind == TOK_STR ? "\"...\"" : t[0].text);
 	if (tok_is(&t[0], "check"))
 		return stmt_check(p, lt);
+	if (tok_is(&t[0], "exec"))
+		return stmt_exec(p, lt);
 	int base = 0;
 	const char *capture = NULL;
 	if (t[0].kind == TOK_WORD && tok_is(&t[1], "=") && t[2].kind == TOK_WORD) {

@@ -106,6 +106,7 @@ static const struct call_def calls[] = {
 	{ "getsockopt", CALL_GETSOCKOPT, "so", VAL_OPT },
 	{ "state", CALL_STATE, "S", VAL_STATE },
 	{ "sleep", CALL_SLEEP, "i", VAL_ZERO },
+	{ "exec", CALL_EXEC, "X", VAL_EXIT },
 	{ NULL, 0, NULL, VAL_ZERO },
 };
 

@@ -44,16 +44,18 @@ const struct sockopt_def *sockopt_find(const char *name);
  *   s socket   A address:port   P ip address   F family   T type
  *   i integer  q "string"       O option name and value   o option name
  *   H shutdown how   N NONBLOCK flag   S state target (socket, or two addresses)
+ *   X a program and its arguments after "--" (exec, a statement of its own)
  * and '[' makes the rest optional. */
 enum call_id {
 	CALL_SOCKET, CALL_BIND, CALL_LISTEN, CALL_CONNECT, CALL_ACCEPT,
 	CALL_SEND, CALL_SENDTO, CALL_RECV, CALL_RECVFROM, CALL_SHUTDOWN,
 	CALL_CLOSE, CALL_GETSOCKNAME, CALL_GETPEERNAME, CALL_SETSOCKOPT,
-	CALL_GETSOCKOPT, CALL_STATE, CALL_SLEEP,
+	CALL_GETSOCKOPT, CALL_STATE, CALL_SLEEP, CALL_EXEC,
 };
 /* What a successful call's value is, and so what a capture receives. */
-/* VAL_DATA: a byte count, shown as the bytes themselves. */
-enum call_value { VAL_ZERO, VAL_SOCK, VAL_COUNT, VAL_DATA, VAL_PORT, VAL_OPT, VAL_STATE };
+/* VAL_DATA: a byte count, shown as the bytes themselves. VAL_EXIT: a
+ * program's exit status (its output goes to the record's detail). */
+enum call_value { VAL_ZERO, VAL_SOCK, VAL_COUNT, VAL_DATA, VAL_PORT, VAL_OPT, VAL_STATE, VAL_EXIT };
 struct call_def {
 	const char *name;
 	enum call_id id;

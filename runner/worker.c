@@ -213,6 +213,8 @@ int worker_main(const struct scenario *sc, const struct worker_opts *o, int fd)
 	struct cond_ctx ctx = { .kernel = o->kernel, .platform = o->platform,
 				.privilege = rootless ? "rootless" : "root",
 				.variant_values = (const char *const *)sc->variant_values };
+	if (sc->uses_exec && !o->allow_exec)    /* a ticket's case runs nothing unasked */
+		return finish(fd, "SKIP", "runs programs (exec): needs --allow-exec", 0);
 	const struct requirement *unmet = unmet_early(sc, &ctx);
 	if (unmet) {
 		char reason[256];

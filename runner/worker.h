@@ -13,6 +13,7 @@ struct worker_opts {
 	int step_timeout_ms;
 	struct kver kernel;     /* what `kernel` conditions compare with */
 	const char *platform;   /* "linux", "wsl1", "wsl2" */
+	int allow_exec;         /* --allow-exec: cases may run programs */
 };
 
 /* Runs in the child; returns the exit status for it. */
