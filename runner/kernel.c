@@ -11,9 +11,12 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-/* What netrepro's cases need of the kernel beyond the core: veth pairs, and
- * sock_diag for TCP states. */
-static const char *const wanted_modules[] = { "veth", "inet_diag", "tcp_diag", NULL };
+/* What netrepro's cases need of the kernel beyond the core: veth pairs and
+ * sock_diag for TCP states (required), bridges for LANs (loaded when the
+ * kernel has them; a case with a bridge then says the kernel lacks it). */
+static const struct { const char *name; int required; } wanted_modules[] = {
+	{ "veth", 1 }, { "inet_diag", 1 }, { "tcp_diag", 1 }, { "bridge", 0 }, { NULL, 0 },
+};
 
 /* Runs argv in dir with stdout and stderr to log; 0 if it exits 0. */
 static int run_cmd(const char *dir, char *const argv[], const char *log)
@@ -216,13 +219,13 @@ int kernel_modules(const struct kernel *k, char ***paths, int *n, char *err, siz
 	}
 	fclose(f);
 	int rc = 0;
-	for (int i = 0; wanted_modules[i] && !rc; i++) {
-		char *line = dep_line(lines, nl, wanted_modules[i]);
+	for (int i = 0; wanted_modules[i].name && !rc; i++) {
+		const char *name = wanted_modules[i].name;
+		char *line = dep_line(lines, nl, name);
 		if (line)
 			add_with_deps(lines, nl, k->moddir, line, paths, n, 0);
-		else if (!builtin(k->moddir, wanted_modules[i])) {
-			snprintf(err, len, "kernel %s has no module %s, built in or loadable", k->name,
-				 wanted_modules[i]);
+		else if (wanted_modules[i].required && !builtin(k->moddir, name)) {
+			snprintf(err, len, "kernel %s has no module %s, built in or loadable", k->name, name);
 			rc = -1;
 		}
 	}

@@ -362,3 +362,13 @@ def test_cases_under_tmp(nr, tmp_path):
     rec = load(out / (FLAVOUR + ".json"))
     assert not rec.get("guest", {}).get("error"), rec["guest"]["error"]
     assert [c["status"] for c in rec["cases"]] == ["PASS", "PASS"], r.stdout
+
+
+def test_bridge_in_a_guest(nr, tmp_path):
+    """A LAN (bridge) case needs the bridge module, which the guest loads
+    when the kernel has it (Debian builds it as a module)."""
+    need_guest()
+    out = tmp_path / "out"
+    r = nr("matrix", "--kernel", FLAVOUR, "--out", out, "cases/multicast/lan-three-hosts.case", timeout=1800)
+    rec = load(out / (FLAVOUR + ".json"))
+    assert [c["status"] for c in rec["cases"]] == ["PASS"], (r.stdout, rec["cases"][0].get("reason"))
