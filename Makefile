@@ -19,7 +19,7 @@ LIB_OBJ     := $(patsubst %.c,$(B)/%.o,$(NETNS_SRC) $(REPORTS_SRC) $(RUNNER_SRC)
 UNIT_SRC    := $(wildcard tests/unit/test_*.c)
 UNIT_BIN    := $(patsubst tests/unit/%.c,$(B)/tests/%,$(UNIT_SRC))
 
-.PHONY: all test unit e2e run bench matrix asan valgrind deps check-deps clean
+.PHONY: all test unit e2e run bench matrix asan valgrind deps check-deps clean FORCE
 all: check-deps $(B)/netrepro
 
 check-deps:
@@ -32,9 +32,18 @@ deps:
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(DEBS); \
 	else echo "run as root, or: sudo apt-get install -y $(DEBS)"; exit 1; fi
 
-$(B)/%.o: %.c
+$(B)/%.o: %.c | $(B)/version.h
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) -DNETREPRO_VERSION='"$(VERSION)"' -iquote netns -iquote reports -iquote runner -c $< -o $@
+	$(CC) $(CFLAGS) -iquote $(B) -iquote netns -iquote reports -iquote runner -c $< -o $@
+
+# Rewritten only when the version changes (a new commit, a dirty tree), so
+# that what --version and the records say is never stale.
+$(B)/version.h: FORCE
+	@mkdir -p $(B)
+	@echo '#define NETREPRO_VERSION "$(VERSION)"' > $@.tmp
+	@cmp -s $@.tmp $@ && rm -f $@.tmp || mv $@.tmp $@
+
+FORCE:
 
 $(B)/libnetrepro.a: $(LIB_OBJ)
 	ar rcs $@ $^

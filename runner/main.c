@@ -2,6 +2,7 @@
  * nothing run), then hands the scenarios to the scheduler. */
 #include "case.h"
 #include "suite.h"
+#include "version.h"
 #include "commands.h"
 #include "env.h"
 #include "report.h"
@@ -18,9 +19,6 @@
 #include <time.h>
 #include <unistd.h>
 
-#ifndef NETREPRO_VERSION
-#define NETREPRO_VERSION "0.1"
-#endif
 
 static const char usage[] =
 	"usage: netrepro COMMAND [OPTIONS] PATH...\n"

@@ -5,6 +5,7 @@
 #include "report.h"
 #include "scheduler.h"
 #include "suite.h"
+#include "version.h"
 
 #include <errno.h>
 #include <getopt.h>
@@ -19,9 +20,6 @@
 #include <time.h>
 #include <unistd.h>
 
-#ifndef NETREPRO_VERSION
-#define NETREPRO_VERSION "0.1"
-#endif
 
 struct matrix_cli {
 	const char *kernels[32];
