@@ -31,33 +31,49 @@ static void sh_quote(FILE *f, const char *s)
 	fputc('\'', f);
 }
 
-static char *slurp_cmd(const char *cmd, size_t *n)
+/* What argv writes on stdout (no shell: paths go through as they are), or
+ * NULL if it cannot be run or fails. */
+static char *capture(char *const argv[], size_t *n)
 {
-	FILE *p = popen(cmd, "r");
-	size_t cap = 1 << 16, got;
-	char *buf = p ? malloc(cap) : NULL;
+	int p[2];
 	*n = 0;
-	while (buf && (got = fread(buf + *n, 1, cap - *n - 1, p)) > 0) {
-		*n += got;
+	if (pipe2(p, O_CLOEXEC) < 0)
+		return NULL;
+	pid_t pid = fork();
+	if (pid == 0) {
+		int null = open("/dev/null", O_WRONLY);
+		dup2(p[1], 1);
+		dup2(null, 2);
+		execvp(argv[0], argv);
+		_exit(127);
+	}
+	close(p[1]);
+	size_t cap = 1 << 16;
+	char *buf = pid > 0 ? malloc(cap) : NULL;
+	ssize_t got;
+	while (buf && (got = read(p[0], buf + *n, cap - *n - 1)) > 0) {
+		*n += (size_t)got;
 		if (*n + 1 == cap)
 			buf = realloc(buf, cap *= 2);
 	}
-	if (p && pclose(p) != 0) {
+	close(p[0]);
+	int status = 1;
+	if (pid > 0)
+		waitpid(pid, &status, 0);
+	if (!buf || !WIFEXITED(status) || WEXITSTATUS(status)) {
 		free(buf);
 		return NULL;
 	}
-	if (buf)
-		buf[*n] = '\0';
+	buf[*n] = '\0';
 	return buf;
 }
 
 /* The binary and every shared object ldd says it loads, at their paths. */
 static int add_binary(struct cpio *c, const char *bin, char *err, size_t len)
 {
-	char cmd[4200];
 	size_t n;
-	snprintf(cmd, sizeof cmd, "ldd '%s' 2>/dev/null", bin);
-	char *out = slurp_cmd(cmd, &n);
+	char *const ldd[] = { "ldd", (char *)bin, NULL };
+	char *out = capture(ldd, &n);
 	int rc = cpio_file(c, "/netrepro/netrepro", bin, 0755);
 	for (char *line = out ? strtok(out, "\n") : NULL; line && !rc; line = strtok(NULL, "\n")) {
 		char *path = strstr(line, "=> ");
@@ -79,12 +95,12 @@ static int add_modules(struct cpio *c, char **mods, int n, FILE *init, char *err
 {
 	for (int i = 0; i < n; i++) {
 		const char *m = mods[i], *base = strrchr(m, '/') ? strrchr(m, '/') + 1 : m;
-		char cmd[8300], dst[512];
+		char dst[512];
 		size_t sz = 0;
-		const char *tool = strstr(m, ".ko.xz") ? "xz -dc" : strstr(m, ".ko.zst") ? "zstd -dc"
-				 : strstr(m, ".ko.gz") ? "gzip -dc" : "cat";
-		snprintf(cmd, sizeof cmd, "%s '%s'", tool, m);
-		char *data = slurp_cmd(cmd, &sz);
+		const char *tool = strstr(m, ".ko.xz") ? "xz" : strstr(m, ".ko.zst") ? "zstd"
+				 : strstr(m, ".ko.gz") ? "gzip" : "cat";
+		char *const argv[] = { (char *)tool, strcmp(tool, "cat") ? "-dc" : "--", (char *)m, NULL };
+		char *data = capture(argv, &sz);
 		snprintf(dst, sizeof dst, "/modules/%02d-%.*s.ko", i, (int)strcspn(base, "."), base);
 		if (!data || cpio_data(c, dst, data, sz, 0644) < 0) {
 			free(data);
