@@ -551,13 +551,19 @@ static int parse_line(struct parser *p, struct line_toks *lt, int fixture)
 			return perr(p, t->col, "'%s' belongs in a case, not a fixture", t->text);
 		if (p->depth && statements[i].in_fixture)
 			return perr(p, t->col, "'%s' inside a block", t->text);
-		int keep = 1;
-		if (statements[i].in_fixture && (undefined_vars(p, lt) < 0 || topo_guard(p, lt, &keep) < 0))
+		int keep = 1, is_on = statements[i].fn == stmt_on;
+		if (statements[i].in_fixture && undefined_vars(p, lt) < 0)
 			return -1;
+		if ((statements[i].in_fixture || (is_on && !p->depth)) && topo_guard(p, lt, &keep) < 0)
+			return -1;
+		if (is_on)      /* `on b when v == x`: b's steps are for those variants only */
+			p->skipping = !keep;
 		return keep ? statements[i].fn(p, lt) : 0;
 	}
 	if (fixture)
 		return perr(p, t->col, "unknown topology statement '%s'", t->text ? t->text : "\"...\"");
+	if (p->skipping)
+		return 0;       /* a step of a section this variant leaves out */
 	return parse_step_line(p, lt);
 }
 

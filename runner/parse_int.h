@@ -24,6 +24,7 @@ struct parser {
 	struct frame frames[MAX_DEPTH + 1];
 	int depth;              /* frames[0] is the top level */
 	int host;               /* of the current `on` section, -1 before one */
+	int skipping;           /* in an `on ... when` section this variant leaves out */
 	int use_depth;
 	char **files;           /* every file name read, owned, freed with sc */
 };

@@ -220,6 +220,34 @@ static void test_bridge(void **state)
 	case_file_free(&cf);
 }
 
+static void test_on_when(void **state)
+{
+	(void)state;
+	struct case_file cf = load_ok("onwhen",
+		"vary two = no, yes\n"
+		"host a\n"
+		"host b when two == yes\n"
+		"on a\n"
+		"  s = socket(INET, DGRAM)\n"
+		"on b when two == yes\n"
+		"  t = socket(INET, DGRAM)\n"
+		"  repeat 2\n"
+		"    bind(t, 0.0.0.0:0)\n"
+		"  end\n"
+		"on a\n"
+		"  close(s) = 0\n");
+	assert_int_equal(cf.n, 2);
+	const struct scenario *no = cf.sc[0], *yes = cf.sc[1];
+	assert_int_equal(no->nhosts, 1);
+	assert_int_equal(no->nsteps, 2);                 /* b's section left out */
+	assert_int_equal(no->steps[1].pos.line, 12);
+	assert_int_equal(yes->nhosts, 2);
+	assert_int_equal(yes->nsteps, 4);
+	assert_int_equal(yes->steps[1].host, 1);
+	assert_int_equal(yes->steps[2].kind, STEP_REPEAT);
+	case_file_free(&cf);
+}
+
 static void test_topology(void **state)
 {
 	(void)state;
@@ -1265,6 +1293,7 @@ static const struct err_case top_errors[] = {
 	  9, 1, "too many 'vary' lines" },
 	/* header */
 	{ "title \"abc\n", 1, 7, "unterminated string" },
+	{ "host a\non a when kernel >= 6.1\n", 2, 6, "may only test 'vary' values" },
 	{ "host a\non a\n  exec ss -tan\n", 3, 3, "usage: exec -- PROGRAM" },
 	{ "host a\non a\n  exec(ss)\n", 3, 3, "usage: exec -- PROGRAM" },
 	{ "host a\non a\n  exec -- ss = TIME_WAIT\n", 3, 16, "unknown result 'TIME_WAIT'" },
@@ -1442,6 +1471,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_topology),
 		cmocka_unit_test(test_bridge),
+		cmocka_unit_test(test_on_when),
 		cmocka_unit_test(test_sysctl_values),
 		cmocka_unit_test(test_nested_fixtures),
 		cmocka_unit_test(test_steps_and_args),
