@@ -226,12 +226,13 @@ int worker_main(const struct scenario *sc, const struct worker_opts *o, int fd)
 	if (!sc->nhosts)
 		return finish(fd, "ERROR", "the case declares no host", 0);
 	struct netns_host *hosts[16] = { 0 };
-	int rc = 0;
-	for (int i = 0; i < sc->nhosts && !rc; i++)
-		if (netns_host_new(sc->hosts[i], &hosts[i], err) < 0)
-			rc = finish(fd, "ERROR", err, 0) - 1;
-	if (!rc)
+	int made = 1;
+	for (int i = 0; i < sc->nhosts && made; i++)
+		made = netns_host_new(sc->hosts[i], &hosts[i], err) == 0;
+	if (made)
 		run_built(sc, hosts, &ctx, o, fd);
+	else
+		finish(fd, "ERROR", err, 0);
 	for (int i = 0; i < sc->nhosts; i++)
 		netns_host_free(hosts[i]);
 	return 0;
