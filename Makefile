@@ -77,7 +77,11 @@ KERNEL ?= 6.1.0-50-amd64 6.12.117+deb12-amd64 host
 matrix: $(B)/netrepro
 	$(B)/netrepro matrix -j 2 $(foreach k,$(KERNEL),--kernel $(k)) --out $(B)/matrix cases/seed
 
-bench: $(B)/netrepro
+$(B)/bench/floor: bench/floor.c $(B)/libnetrepro.a
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -iquote netns -o $@ $(filter %.c %.a,$^) $(PKG_LIBS)
+
+bench: $(B)/netrepro $(B)/bench/floor
 	$(PYTHON) bench/bench.py
 
 # The unit tests and the whole case library under AddressSanitizer and

@@ -9,6 +9,8 @@ Measures, in one run:
        divided by N (includes the fork per variant and the teardown);
      - by netrepro with `-j 2` (the kernel frees namespaces asynchronously, so
        a parallel run is the fairer figure for a suite);
+     - by the netns library alone (bench/floor.c, a forked process per
+       topology and nothing else): the floor under netrepro's figure;
      - by bench/pair_ip.sh, the same topology from `ip` commands (root only),
        run for N_IP topologies in one invocation, wall time divided by N_IP;
 2. the seed suite's wall time, `build/netrepro run cases/seed`, best and
@@ -112,6 +114,16 @@ def bench_netrepro_pair(cases, n, jobs):
     return statistics.median(samples), samples
 
 
+def bench_floor(n):
+    """The netns library alone (bench/floor.c), fork per topology: the floor
+    under netrepro's figure, in seconds per topology."""
+    floor = os.path.join(ROOT, "build", "bench", "floor")
+    cp = subprocess.run([floor, str(n)], cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    if cp.returncode != 0:
+        raise BenchError(describe_failure("build/bench/floor", cp))
+    return float(cp.stdout) / 1000
+
+
 def bench_ip_pair(n):
     argv = ["/bin/sh", IP_SCRIPT, str(n)]
     samples = []
@@ -197,6 +209,7 @@ def main():
             run_timed([NETREPRO, "run", "-j", "1", cases])
             nr1, _ = bench_netrepro_pair(cases, N_NETREPRO, 1)
             nr2, _ = bench_netrepro_pair(cases, N_NETREPRO, 2)
+        floor = statistics.median(bench_floor(N_NETREPRO) for _ in range(REPS))
 
         ip = None
         ip_skip = None
@@ -222,6 +235,7 @@ def main():
 
     print(f"   {'netrepro run -j 1':<28} {ms(nr1):>12}   {ratio(nr1):>9}")
     print(f"   {'netrepro run -j 2':<28} {ms(nr2):>12}   {ratio(nr2):>9}")
+    print(f"   {'netns library alone (floor)':<28} {ms(floor):>12}   {ratio(floor):>9}")
     if ip is not None:
         print(f"   {'ip commands (pair_ip.sh)':<28} {ms(ip):>12}   {'1.0x':>9}")
     else:
@@ -230,6 +244,8 @@ def main():
           + (f"  (measured, -j 1: {ip / nr1:.1f}x)" if ip else ""))
     print("   note: the kernel frees namespaces asynchronously (cleanup_net);"
           " -j 2 shows the cost when teardown overlaps the next build")
+    print("   floor: bench/floor.c, the same topology from the netns library in a bare forked"
+          " process, without netrepro around it: no -j 1 run can beat it")
     print()
     print("2. seed suite: netrepro run cases/seed "
           f"({seed_n} cases{f', {seed_skip} skipped' if seed_skip else ''})")
