@@ -102,6 +102,8 @@ struct step {
 	struct arg args[CASE_MAX_ARGS];
 	int nargs;
 	int capture;                /* slot written with the result, or -1 */
+	char **argv;                /* exec: the program and its arguments, NULL-terminated */
+	int *argv_var;              /* exec: per argument, an integer variable's slot, or -1 */
 	struct expect_alt alts[CASE_MAX_ALTS];
 	int nalts;
 	/* loops */

@@ -33,7 +33,8 @@ static void emit(struct run *r, const struct step *st, const struct outcome *o,
 	}
 	r->recorded++;
 	char observed[64];
-	outcome_text(o, v, observed, sizeof observed);
+	/* a "text" expectation is compared with data: show the data */
+	outcome_text(o, e && e->kind == EXP_STR ? VAL_DATA : v, observed, sizeof observed);
 	json_t *j = json_pack("{s:i, s:s, s:s, s:I, s:s?, s:s, s:s?, s:s}",
 			      "line", st->pos.line, "host", r->sc->hosts[st->host], "call", st->text,
 			      "ret", (json_int_t)(o->timed_out ? -1 : o->ret),
@@ -42,8 +43,16 @@ static void emit(struct run *r, const struct step *st, const struct outcome *o,
 			      "status", !e || e->kind == EXP_NONE ? "info" : ok ? "pass" : "fail");
 	if (r->iter[0])
 		json_object_set_new(j, "iter", json_string(r->iter));
-	if (o->detail[0])
+	if (v == VAL_EXIT) {        /* a program's output, whole (what was kept) */
+		char out[sizeof o->data * 4 + 8];
+		escape_bytes(o->data, o->len, out, sizeof out);
+		json_object_set_new(j, "output", json_string(out));
+		json_object_set_new(j, "detail", json_string(out[0] ? out : "no output"));
+		if (strlen(out) > 150)
+			json_object_set_new(j, "detail", json_pack("s#", out, (size_t)150));
+	} else if (o->detail[0]) {
 		json_object_set_new(j, "detail", json_string(o->detail));
+	}
 	r->env->emit(r->env->emit_arg, j);
 }
 

@@ -41,6 +41,9 @@ int exec_steps(const struct scenario *sc, struct netns_host **hosts,
 const struct expect *expect_pick(const struct step *st, const struct cond_ctx *ctx);
 /* 1 if o is what e asks for; vars holds the integer variables. */
 int expect_match(const struct expect *e, const struct outcome *o, const long *vars);
+/* Bytes as printable ASCII (\n, \xHH), cut with "..." to fit len; the
+ * length written. */
+size_t escape_bytes(const char *data, size_t n, char *buf, size_t len);
 /* The observed result as the record shows it: "0", "EADDRINUSE", "TIME_WAIT". */
 void outcome_text(const struct outcome *o, enum call_value v, char *buf, size_t len);
 

@@ -62,7 +62,7 @@ static unsigned port_of(const struct sockaddr_storage *ss)
 }
 
 /* Wait until fd is ready for events, within the step bound. 0 ready, 1 timed out. */
-static int wait_for(const struct run *r, int fd, short events)
+int wait_for(const struct run *r, int fd, short events)
 {
 	struct pollfd p = { .fd = fd, .events = events };
 	int n;
@@ -286,62 +286,6 @@ static void do_getsockopt(struct run *r, const struct step *st, struct outcome *
 
 static void do_setsockopt(struct run *r, const struct step *st, struct outcome *o);
 
-/* A program, in the current host's network namespace, bounded by the step
- * timeout; value: its exit status (127: it could not be run); its output
- * (stdout and stderr) is what a "text" expectation compares. */
-static void do_exec(struct run *r, const struct step *st, struct outcome *o)
-{
-	char *argv[CASE_MAX_ARGS + 1];
-	for (int i = 0; i < st->nargs; i++)
-		argv[i] = st->args[i].str;
-	argv[st->nargs] = NULL;
-	int p[2];
-	if (pipe2(p, O_CLOEXEC) < 0) {
-		result(o, -1);
-		return;
-	}
-	fflush(NULL);
-	pid_t pid = fork();
-	if (pid == 0) {
-		prctl(PR_SET_PDEATHSIG, SIGKILL);   /* dies with a timed-out worker */
-		dup2(p[1], 1);
-		dup2(p[1], 2);
-		execvp(argv[0], argv);
-		dprintf(2, "cannot run %s: %s", argv[0], strerror(errno));
-		_exit(127);
-	}
-	close(p[1]);
-	if (pid < 0) {
-		close(p[0]);
-		result(o, -1);
-		return;
-	}
-	for (;;) {
-		if (wait_for(r, p[0], POLLIN)) {
-			kill(pid, SIGKILL);
-			o->timed_out = 1;
-			break;
-		}
-		ssize_t n = read(p[0], o->data + o->len, sizeof o->data - o->len);
-		if (n <= 0)
-			break;
-		o->len += (size_t)n;
-		if (o->len == sizeof o->data) {
-			char sink[4096];    /* the rest is not kept */
-			while (read(p[0], sink, sizeof sink) > 0)
-				;
-			break;
-		}
-	}
-	close(p[0]);
-	int status = 0;
-	waitpid(pid, &status, 0);
-	result(o, WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status));
-	snprintf(o->detail, sizeof o->detail, "%.*s", (int)(o->len < 150 ? o->len : 150), o->data);
-	for (char *c = o->detail; *c; c++)
-		*c = (unsigned char)*c < 0x20 ? ' ' : *c;
-}
-
 static void (*const calls[])(struct run *, const struct step *, struct outcome *) = {
 	[CALL_SOCKET] = do_socket, [CALL_BIND] = do_bind, [CALL_LISTEN] = do_listen,
 	[CALL_CONNECT] = do_connect, [CALL_ACCEPT] = do_accept, [CALL_SEND] = do_send,
@@ -349,7 +293,7 @@ static void (*const calls[])(struct run *, const struct step *, struct outcome *
 	[CALL_SHUTDOWN] = do_shutdown, [CALL_CLOSE] = do_close,
 	[CALL_GETSOCKNAME] = do_getname, [CALL_GETPEERNAME] = do_getname,
 	[CALL_SETSOCKOPT] = do_setsockopt, [CALL_GETSOCKOPT] = do_getsockopt,
-	[CALL_STATE] = do_state, [CALL_SLEEP] = do_sleep, [CALL_EXEC] = do_exec,
+	[CALL_STATE] = do_state, [CALL_SLEEP] = do_sleep, [CALL_EXEC] = exec_program,
 };
 
 void call_run(struct run *r, const struct step *st, struct outcome *o)

@@ -30,5 +30,9 @@ struct run {
 };
 
 void call_run(struct run *r, const struct step *st, struct outcome *o);
+/* exec_prog.c: `exec -- PROGRAM ARG...` */
+void exec_program(struct run *r, const struct step *st, struct outcome *o);
+/* exec_calls.c: 0 when fd is ready for events, 1 when the step bound passed */
+int wait_for(const struct run *r, int fd, short events);
 
 #endif

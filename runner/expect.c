@@ -28,15 +28,15 @@ int expect_match(const struct expect *e, const struct outcome *o, const long *va
 	return 0;
 }
 
-/* "hello\x00" as a case would write it, cut to fit with "..." */
-static void quote_bytes(const char *data, size_t n, char *buf, size_t len)
+size_t escape_bytes(const char *data, size_t n, char *buf, size_t len)
 {
 	size_t o = 0;
-	buf[o++] = '"';
 	for (size_t i = 0; i < n && o + 8 < len; i++) {
 		unsigned char c = (unsigned char)data[i];
 		if (c >= 32 && c < 127 && c != '"' && c != '\\')
 			buf[o++] = (char)c;
+		else if (c == '\n')
+			o += (size_t)snprintf(buf + o, len - o, "\\n");
 		else
 			o += (size_t)snprintf(buf + o, len - o, "\\x%02x", c);
 		if (i + 1 < n && o + 8 >= len) {
@@ -44,6 +44,15 @@ static void quote_bytes(const char *data, size_t n, char *buf, size_t len)
 			break;
 		}
 	}
+	buf[o] = '\0';
+	return o;
+}
+
+/* "hello\x00" as a case would write it, cut to fit with "..." */
+static void quote_bytes(const char *data, size_t n, char *buf, size_t len)
+{
+	buf[0] = '"';
+	size_t o = 1 + escape_bytes(data, n, buf + 1, len - 2);
 	snprintf(buf + o, len - o, "\"");
 }
 

@@ -73,7 +73,7 @@ char *tokens_text(const struct token *t, int from, int to)
 			for (size_t k = 0; k < t[i].len; k++) {
 				unsigned char c = (unsigned char)t[i].text[k];
 				o += c >= 32 && c < 127 && c != '"' && c != '\\' ? sprintf(o, "%c", c)
-					: sprintf(o, "\\x%02x", c);
+					: c == '\n' ? sprintf(o, "\\n") : sprintf(o, "\\x%02x", c);
 			}
 			*o++ = '"';
 		} else {
@@ -329,6 +329,9 @@ static int parse_expect(struct parser *p, const struct token *t, const struct ca
 		return perr(p, t->col, "unknown TCP state '%s' (ESTABLISHED, TIME_WAIT, LISTEN, ..., NONE)",
 			    t->text);
 	}
+	if (call && call->id == CALL_EXEC && (!strcmp(t->text, "ok") ||
+					       (t->text[0] == 'E' && t->text[1] >= 'A' && t->text[1] <= 'Z')))
+		return perr(p, t->col, "exec expects an exit status, \"output\" or TIMEOUT, not '%s'", t->text);
 	if (!strcmp(t->text, "ok")) {
 		e->kind = EXP_OK;
 	} else if (!strcmp(t->text, "TIMEOUT")) {
@@ -395,6 +398,10 @@ int parse_alts(struct parser *p, const struct token *t, int i, int n,
 void step_free(struct step *st)
 {
 	free(st->text);
+	for (int i = 0; st->argv && st->argv[i]; i++)
+		free(st->argv[i]);
+	free(st->argv);
+	free(st->argv_var);
 	for (int i = 0; i < st->nargs; i++)
 		free(st->args[i].str);
 	for (int i = 0; i < st->nalts; i++) {
@@ -516,16 +523,28 @@ static int stmt_exec(struct parser *p, struct line_toks *lt)
 		return perr(p, t[0].col, "usage: exec -- PROGRAM [ARGUMENT...] [= EXPECTED]");
 	struct step st = { .kind = STEP_CALL, .pos = { p->file, p->line, t[0].col }, .host = p->host,
 			   .call = call_find("exec"), .capture = -1, .loopvar = -1 };
-	int i = 2;
-	for (; i < lt->n && t[i].kind != TOK_PUNCT; i++) {
-		if (st.nargs == CASE_MAX_ARGS) {
+	int i = 2, n = 0;
+	while (i + n < lt->n && t[i + n].kind != TOK_PUNCT)
+		n++;
+	st.argv = calloc((size_t)n + 1, sizeof *st.argv);
+	st.argv_var = calloc((size_t)n + 1, sizeof *st.argv_var);
+	for (int k = 0; k < n; k++, i++) {
+		st.argv_var[k] = -1;
+		if (t[i].kind == TOK_STR && memchr(t[i].text, '\0', t[i].len)) {
 			step_free(&st);
-			return perr(p, t[i].col, "exec takes a program and at most %d arguments", CASE_MAX_ARGS - 1);
+			return perr(p, t[i].col, "an argument cannot hold \\0");
 		}
-		struct arg *a = &st.args[st.nargs++];
-		*a = (struct arg){ .kind = ARG_STR, .len = t[i].len, .pos = { p->file, p->line, t[i].col } };
-		a->str = malloc(t[i].len + 1);
-		memcpy(a->str, t[i].text, t[i].len + 1);
+		if (t[i].kind == TOK_WORD && strchr(t[i].text, '$')) {
+			/* a vary value was put in already; what is left must be a
+			 * number captured earlier, given whole ($p) */
+			int var = t[i].text[0] == '$' ? var_find(p->sc, t[i].text + 1) : -1;
+			if (var < 0 || p->sc->vars[var].kind != VAR_INT) {
+				step_free(&st);
+				return perr(p, t[i].col, "undefined variable in '%s' (quote it for a literal $)", t[i].text);
+			}
+			st.argv_var[k] = var;
+		}
+		st.argv[k] = strdup(t[i].text);
 	}
 	st.text = tokens_text(t, 0, i);
 	if (parse_alts(p, t, i, lt->n, st.call, &st) < 0) {

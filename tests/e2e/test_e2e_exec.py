@@ -53,3 +53,44 @@ def test_exec_is_bounded_by_the_step_timeout(project, run, h):
     # the program was killed at the bound, not left behind
     left = subprocess.run(["pgrep", "-f", "^sleep 31.7$"], capture_output=True, text=True)
     assert left.stdout == "", left.stdout
+
+
+ISOLATION = """\
+use fixtures/pair.net
+on a
+  s = socket(INET, DGRAM)
+  bind(s, 10.0.1.1:0)                                  = 0
+  p = getsockname(s)
+  # a background job dies with the program (pid 1 of its own PID namespace)
+  exec -- sh -c "sleep 41.3 >/dev/null 2>&1 &"         = 0
+  # /sys is host a's: lo and eth0, not the machine's interfaces
+  exec -- sh -c "ls /sys/class/net | sort | tr '\\\\n' ' '"  = "eth0 lo "
+  # no stdin, and SIGPIPE as usual ('yes' stops quietly)
+  exec -- cat                                          = ""
+  exec -- sh -c "yes | head -n 1"                      = "y\\n"
+  # a captured number, given whole
+  exec -- test $p -gt 0                                = 0
+  # output closed, still running: the step bound holds
+  exec -- sh -c "exec >&- 2>&-; sleep 41.4"            = TIMEOUT
+"""
+
+
+def test_exec_is_contained(project, run, h, tmp_path):
+    path = h.write_case(project, "e2e/isolation", ISOLATION)
+    t0 = time.monotonic()
+    r = run("run", "--allow-exec", "--step-timeout", "1", path, cwd=project)
+    assert r.returncode == 0, r.stdout
+    assert time.monotonic() - t0 < 10
+    time.sleep(0.3)
+    left = subprocess.run(["pgrep", "-f", "^sleep 41.[34]$"], capture_output=True, text=True)
+    assert left.stdout == "", "processes outlived the case: " + left.stdout
+
+
+def test_exec_expectations_that_cannot_fail_are_refused(project, run, h):
+    path = h.write_case(project, "e2e/okexec", "use fixtures/host.net\non a\n  exec -- false = ok\n")
+    r = run("check", path, cwd=project)
+    assert r.returncode == 2
+    assert "okexec.case:3:19: exec expects an exit status" in r.stderr
+    path = h.write_case(project, "e2e/varexec", "use fixtures/host.net\non a\n  exec -- echo $nope\n")
+    r = run("check", path, cwd=project)
+    assert r.returncode == 2 and "varexec.case:3:16: undefined variable" in r.stderr

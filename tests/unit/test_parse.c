@@ -578,7 +578,7 @@ static void test_steps_and_args(void **state)
 	assert_memory_equal(st->args[1].str, "hi\n\0", 4);
 	assert_int_equal(st->args[2].kind, ARG_ADDR);
 	assert_v4(&st->args[2].addr, "10.0.0.1", 9);
-	assert_string_equal(st->text, "sendto(c, \"hi\\x0a\\x00\", 10.0.0.1:9)");
+	assert_string_equal(st->text, "sendto(c, \"hi\\n\\x00\", 10.0.0.1:9)");
 	assert_int_equal(st->alts[0].e.kind, EXP_INT);
 	assert_int_equal(st->alts[0].e.i, 4);
 
@@ -600,7 +600,7 @@ static void test_steps_and_args(void **state)
 	assert_int_equal(st->alts[0].e.kind, EXP_STR);
 	assert_int_equal(st->alts[0].e.len, 3);
 	assert_memory_equal(st->alts[0].e.str, "hi\n", 3);
-	assert_string_equal(st->alts[0].e.text, "\"hi\\x0a\"");
+	assert_string_equal(st->alts[0].e.text, "\"hi\\n\"");
 
 	st = step_at(sc, 11);
 	assert_int_equal(st->args[1].kind, ARG_NAME);
