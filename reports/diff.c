@@ -20,9 +20,9 @@ static void header(FILE *f, const char *id, int *shown)
 	*shown = 1;
 }
 
-static void step_line(FILE *f, const json_t *s, const char *from, const char *to, int *recorded_only)
+static void step_line(FILE *f, const json_t *s, const char *from, const char *to, int info,
+		      int *recorded_only)
 {
-	int info = !strcmp(jstr(s, "status"), "info");
 	*recorded_only |= info;
 	fprintf(f, "  %sline %lld on %s%s%s: %s: %s -> %s%s\n", info ? "~ " : "",
 		(long long)json_integer_value(json_object_get(s, "line")), jstr(s, "host"),
@@ -47,14 +47,17 @@ static int diff_case(FILE *f, const char *id, const json_t *a, const json_t *b, 
 		if (t && !strcmp(jstr(s, "observed"), jstr(t, "observed")))
 			continue;
 		header(f, id, &shown);
-		step_line(f, s, jstr(s, "observed"), t ? jstr(t, "observed") : "(not recorded)", recorded_only);
-		counts |= strcmp(jstr(s, "status"), "info") != 0;
+		int checked = strcmp(jstr(s, "status"), "info") || (t && strcmp(jstr(t, "status"), "info"));
+		step_line(f, s, jstr(s, "observed"), t ? jstr(t, "observed") : "(not recorded)", !checked,
+			  recorded_only);
+		counts |= checked;
 	}
 	json_array_foreach(json_object_get(b, "steps"), i, s) {
 		if (case_step(a, s))
 			continue;
 		header(f, id, &shown);
-		step_line(f, s, "(not recorded)", jstr(s, "observed"), recorded_only);
+		step_line(f, s, "(not recorded)", jstr(s, "observed"), !strcmp(jstr(s, "status"), "info"),
+			  recorded_only);
 		counts |= strcmp(jstr(s, "status"), "info") != 0;
 	}
 	return counts;

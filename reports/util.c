@@ -84,36 +84,37 @@ static int checked(const json_t *step)
 	return strcmp(jstr(step, "status"), "info") != 0;
 }
 
+/* A step of a that is checked (in a or in b) and answered otherwise in b. */
+static const json_t *differing_step(const json_t *a, const json_t *b)
+{
+	size_t i;
+	json_t *s;
+	json_array_foreach(json_object_get(a, "steps"), i, s) {
+		const json_t *t = case_step(b, s);
+		if ((checked(s) || (t && checked(t))) && (!t || strcmp(jstr(s, "observed"), jstr(t, "observed"))))
+			return s;
+	}
+	return NULL;
+}
+
 int case_same_answers(const json_t *a, const json_t *b)
 {
 	if (!a || !b)
 		return a == b;
 	if (strcmp(jstr(a, "status"), jstr(b, "status")))
 		return 0;
-	size_t i;
-	json_t *s;
-	json_array_foreach(json_object_get(a, "steps"), i, s) {
-		const json_t *t = case_step(b, s);
-		if (checked(s) && (!t || strcmp(jstr(s, "observed"), jstr(t, "observed"))))
-			return 0;
-	}
-	return 1;
+	return !differing_step(a, b) && !differing_step(b, a);
 }
 
 const json_t *case_differing_step(json_t *const *recs, int n, const char *id)
 {
-	for (int r = 0; r < n; r++) {
-		const json_t *c = case_find(recs[r], id), *s;
-		size_t i;
-		json_array_foreach(json_object_get(c, "steps"), i, s) {
-			for (int o = 0; o < n && checked(s); o++) {
-				const json_t *oc = case_find(recs[o], id);
-				const json_t *t = oc ? case_step(oc, s) : NULL;
-				if (oc && (!t || strcmp(jstr(s, "observed"), jstr(t, "observed"))))
-					return s;
-			}
+	for (int r = 0; r < n; r++)
+		for (int o = 0; o < n; o++) {
+			const json_t *a = case_find(recs[r], id), *b = case_find(recs[o], id);
+			const json_t *s = a && b ? differing_step(a, b) : NULL;
+			if (s)
+				return s;
 		}
-	}
 	return NULL;
 }
 

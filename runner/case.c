@@ -127,6 +127,7 @@ void scenario_free(struct scenario *sc)
 	free(sc->routes);
 	free(sc->sysctls);
 	free(sc->bridges);
+	free(sc->on_when);
 	for (int i = 0; i < sc->nreqs; i++)
 		cond_free(sc->reqs[i].cond);
 	free(sc->reqs);
@@ -196,6 +197,26 @@ static struct scenario *parse_variant(struct parser *p, const char *path, const 
 	return sc;
 }
 
+/* An `on ... when` section that no variant runs is a mistake (a typo in a
+ * value, a condition that cannot hold): its steps would never even be
+ * checked. */
+static int check_sections_run(const struct case_file *cf, const char *path, char *err)
+{
+	const struct scenario *first = cf->sc[0];
+	for (int w = 0; w < first->non_when; w++) {
+		int kept = 0;
+		for (int v = 0; v < cf->n && !kept; v++)
+			for (int k = 0; k < cf->sc[v]->non_when && !kept; k++)
+				kept = cf->sc[v]->on_when[k].line == first->on_when[w].line && cf->sc[v]->on_when[k].kept;
+		if (!kept) {
+			snprintf(err, CASE_ERRLEN, "%s:%d:%d: no variant runs this section (its condition never holds)",
+				 path, first->on_when[w].line, first->on_when[w].col);
+			return -1;
+		}
+	}
+	return 0;
+}
+
 int case_load(const char *path, const char *id_base, struct case_file *out, char *err)
 {
 	*out = (struct case_file){ 0 };
@@ -229,6 +250,8 @@ int case_load(const char *path, const char *id_base, struct case_file *out, char
 		GROW(out->sc, out->n);
 		out->sc[out->n++] = sc;
 	}
+	if (rc == 0)
+		rc = check_sections_run(out, path, err);
 	dims_free(&d);
 	free(text);
 	if (rc < 0)

@@ -116,15 +116,20 @@ struct step {
 enum var_kind { VAR_SOCK, VAR_INT };
 struct var { char name[CASE_NAME]; enum var_kind kind; };
 
-struct topo_link { int a, b; char ifa[16], ifb[16]; struct srcpos pos; };
+/* bridge: 0 for a `link`, k + 1 for a port of bridges[k] (its b end). */
+struct topo_link { int a, b; char ifa[16], ifb[16]; int bridge; struct srcpos pos; };
 enum topo_set_kind { SET_UP, SET_DOWN, SET_MULTICAST_ON, SET_MULTICAST_OFF, SET_MTU };
 struct topo_set { int host; char ifname[16]; enum topo_set_kind kind; unsigned mtu; struct srcpos pos; };
 struct topo_addr { int host; char ifname[16]; char cidr[64]; int dad; struct srcpos pos; };
 struct topo_route { int host; char dst[64], via[64], dev[16]; struct srcpos pos; };
-struct topo_sysctl { int host; char name[128], value[128]; struct srcpos pos; };
+/* dev: the interface of a net.*.conf.DEV.* or net.*.neigh.DEV.* sysctl (not
+ * all, default or lo, which exist from the start), else "". */
+struct topo_sysctl { int host; char name[128], value[128], dev[16]; struct srcpos pos; };
 /* A LAN: host `host` is a switch whose bridge br0 joins every link whose b
  * end is in it. */
 struct topo_bridge { int host; struct srcpos pos; };
+/* An `on HOST when COND` line of the case file, and whether this variant runs it. */
+struct on_when { int line, col, kept; };
 
 struct requirement {
 	enum { REQ_KERNEL, REQ_ROOT, REQ_IPV6, REQ_SYSCTL } kind;
@@ -156,6 +161,7 @@ struct scenario {
 	struct var *vars; int nvars;
 	char **strings;             /* fixture paths read, NULL-terminated */
 	int uses_exec;              /* runs programs: only with --allow-exec */
+	struct on_when *on_when; int non_when;
 };
 
 /* A file's variants, expanded: one scenario per combination of `vary`

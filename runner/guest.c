@@ -91,7 +91,7 @@ static int add_binary(struct cpio *c, const char *bin, char *err, size_t len)
 
 /* Modules decompressed here: busybox insmod hands the kernel a buffer, and
  * not every kernel decompresses one. */
-static int add_modules(struct cpio *c, char **mods, int n, FILE *init, char *err, size_t len)
+static int add_modules(struct cpio *c, char **mods, int n, int nrequired, FILE *init, char *err, size_t len)
 {
 	for (int i = 0; i < n; i++) {
 		const char *m = mods[i], *base = strrchr(m, '/') ? strrchr(m, '/') + 1 : m;
@@ -108,7 +108,10 @@ static int add_modules(struct cpio *c, char **mods, int n, FILE *init, char *err
 			return -1;
 		}
 		free(data);
-		fprintf(init, "$B insmod %s || fail MODULE-FAILED %s\n", dst, base);
+		if (i < nrequired)
+			fprintf(init, "$B insmod %s || fail MODULE-FAILED %s\n", dst, base);
+		else
+			fprintf(init, "$B insmod %s 2>/dev/null || true\n", dst);
 	}
 	return 0;
 }
@@ -155,9 +158,10 @@ static int write_initramfs(const struct kernel *k, const struct guest_opts *o, c
 	int nmods = 0;
 	FILE *f = open_memstream(&init, &ilen);
 	write_init_head(f, accel);
-	int rc = kernel_modules(k, &mods, &nmods, err, len);
+	int nrequired = 0;
+	int rc = kernel_modules(k, &mods, &nmods, &nrequired, err, len);
 	if (!rc)
-		rc = add_modules(c, mods, nmods, f, err, len);
+		rc = add_modules(c, mods, nmods, nrequired, f, err, len);
 	write_init_run(f, o);
 	fclose(f);
 	for (int i = 0; i < nmods; i++)

@@ -32,8 +32,10 @@ int kernel_resolve(const char *spec, const char *cache, struct kernel *k, char *
 int make_dirs(const char *path);
 
 /* The modules to load for netrepro's cases, deps first, as paths; those the
- * kernel has built in are left out. A module that is neither is an error. */
-int kernel_modules(const struct kernel *k, char ***paths, int *n, char *err, size_t len);
+ * kernel has built in are left out. A required module that is neither is an
+ * error; the first *nrequired paths are the required ones, the rest may
+ * fail to load without stopping the run. */
+int kernel_modules(const struct kernel *k, char ***paths, int *n, int *nrequired, char *err, size_t len);
 
 /* cpio "newc" archives, the initramfs format. */
 struct cpio;

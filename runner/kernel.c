@@ -198,10 +198,11 @@ static int builtin(const char *moddir, const char *name)
 	return found;
 }
 
-int kernel_modules(const struct kernel *k, char ***paths, int *n, char *err, size_t len)
+int kernel_modules(const struct kernel *k, char ***paths, int *n, int *nrequired, char *err, size_t len)
 {
 	*paths = NULL;
 	*n = 0;
+	*nrequired = -1;
 	if (!k->moddir[0])
 		return 0;       /* a user's kernel without modules: all built in */
 	char dep[4200], buf[4096];
@@ -221,6 +222,8 @@ int kernel_modules(const struct kernel *k, char ***paths, int *n, char *err, siz
 	int rc = 0;
 	for (int i = 0; wanted_modules[i].name && !rc; i++) {
 		const char *name = wanted_modules[i].name;
+		if (!wanted_modules[i].required && *nrequired < 0)
+			*nrequired = *n;        /* the required ones (listed first) end here */
 		char *line = dep_line(lines, nl, name);
 		if (line)
 			add_with_deps(lines, nl, k->moddir, line, paths, n, 0);
@@ -229,6 +232,8 @@ int kernel_modules(const struct kernel *k, char ***paths, int *n, char *err, siz
 			rc = -1;
 		}
 	}
+	if (*nrequired < 0)
+		*nrequired = *n;
 	for (int i = 0; i < nl; i++)
 		free(lines[i]);
 	free(lines);

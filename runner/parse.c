@@ -152,7 +152,7 @@ static int stmt_bridge(struct parser *p, struct line_toks *lt)
 		return -1;
 	int sw = p->sc->nhosts - 1;
 	for (int i = 2; i < lt->n; i++) {
-		struct topo_link l = { .b = sw, .pos = here(p, &lt->t[i]) };
+		struct topo_link l = { .b = sw, .bridge = p->sc->nbridges + 1, .pos = here(p, &lt->t[i]) };
 		if ((l.a = want_hostif(p, &lt->t[i], l.ifa)) < 0)
 			return -1;
 		if (l.a == sw)
@@ -269,6 +269,22 @@ static int stmt_set(struct parser *p, struct line_toks *lt)
 	return 0;
 }
 
+/* The interface a sysctl belongs to (see topo_sysctl.dev). */
+static void sysctl_dev(const char *name, char dev[16])
+{
+	static const char *const dirs[] = { "net.ipv4.conf.", "net.ipv6.conf.", "net.ipv4.neigh.", "net.ipv6.neigh." };
+	dev[0] = '\0';
+	for (size_t i = 0; i < sizeof dirs / sizeof *dirs; i++) {
+		size_t n = strlen(dirs[i]), len = strcspn(name + n, ".");
+		if (strncmp(name, dirs[i], n) || len >= 16)
+			continue;
+		snprintf(dev, 16, "%.*s", (int)len, name + n);
+		if (!strcmp(dev, "all") || !strcmp(dev, "default") || !strcmp(dev, "lo"))
+			dev[0] = '\0';
+		return;
+	}
+}
+
 static int stmt_sysctl(struct parser *p, struct line_toks *lt)
 {
 	if (lt->n < 5 || !tok_is(&lt->t[3], "="))
@@ -281,6 +297,7 @@ static int stmt_sysctl(struct parser *p, struct line_toks *lt)
 	    strstr(n->text, ".."))
 		return perr(p, n->col, "bad sysctl '%s' (only net.* can be set in a host)", n->text ? n->text : "");
 	strcpy(s.name, n->text);
+	sysctl_dev(s.name, s.dev);
 	/* Words joined by one blank ("40000 40007"), but lists keep their
 	 * commas tight ("40001-40003,40005"); a "string" is taken as it is. */
 	size_t len = 0;
@@ -551,13 +568,21 @@ static int parse_line(struct parser *p, struct line_toks *lt, int fixture)
 			return perr(p, t->col, "'%s' belongs in a case, not a fixture", t->text);
 		if (p->depth && statements[i].in_fixture)
 			return perr(p, t->col, "'%s' inside a block", t->text);
-		int keep = 1, is_on = statements[i].fn == stmt_on;
+		int keep = 1, is_on = statements[i].fn == stmt_on, guarded = 0;
+		if (is_on && p->depth)
+			return perr(p, t->col, "'on' inside a block: close the block with 'end' first");
+		for (int k = 0; is_on && k < lt->n; k++)
+			guarded |= tok_is(&lt->t[k], "when");
 		if (statements[i].in_fixture && undefined_vars(p, lt) < 0)
 			return -1;
-		if ((statements[i].in_fixture || (is_on && !p->depth)) && topo_guard(p, lt, &keep) < 0)
+		if ((statements[i].in_fixture || is_on) && topo_guard(p, lt, &keep) < 0)
 			return -1;
 		if (is_on)      /* `on b when v == x`: b's steps are for those variants only */
 			p->skipping = !keep;
+		if (guarded) {  /* case_load checks that some variant runs it */
+			GROW(p->sc->on_when, p->sc->non_when);
+			p->sc->on_when[p->sc->non_when++] = (struct on_when){ p->line, t->col, keep };
+		}
 		return keep ? statements[i].fn(p, lt) : 0;
 	}
 	if (fixture)
@@ -624,9 +649,40 @@ static int no_interface(struct parser *p, const struct srcpos *at, int host, con
 		    p->sc->hosts[host], ifname);
 }
 
+/* Each link end is a new interface of its host: not lo, not br0 of a
+ * bridge host, not an end made before. */
+static int check_link_ends(struct parser *p)
+{
+	const struct scenario *sc = p->sc;
+	for (int i = 0; i < sc->nlinks; i++)
+		for (int side = 0; side < 2; side++) {
+			const struct topo_link *l = &sc->links[i];
+			int h = side ? l->b : l->a;
+			const char *name = side ? l->ifb : l->ifa;
+			int clash = !strcmp(name, "lo");
+			for (int k = 0; k < sc->nbridges && !clash; k++)
+				clash = sc->bridges[k].host == h && !strcmp(name, "br0");
+			for (int k = 0; k <= i && !clash; k++)
+				for (int ks = 0; ks < 2 && !clash; ks++)
+					clash = (k < i || ks < side) && (ks ? sc->links[k].b : sc->links[k].a) == h &&
+						!strcmp(ks ? sc->links[k].ifb : sc->links[k].ifa, name);
+			if (clash) {
+				p->file = l->pos.file;
+				p->line = l->pos.line;
+				return perr(p, l->pos.col, "host %s already has an interface '%s'", sc->hosts[h], name);
+			}
+		}
+	return 0;
+}
+
 int check_interfaces(struct parser *p)
 {
 	const struct scenario *sc = p->sc;
+	if (check_link_ends(p) < 0)
+		return -1;
+	for (int i = 0; i < sc->nsysctls; i++)
+		if (sc->sysctls[i].dev[0] && !has_interface(sc, sc->sysctls[i].host, sc->sysctls[i].dev))
+			return no_interface(p, &sc->sysctls[i].pos, sc->sysctls[i].host, sc->sysctls[i].dev);
 	for (int i = 0; i < sc->naddrs; i++)
 		if (!has_interface(sc, sc->addrs[i].host, sc->addrs[i].ifname))
 			return no_interface(p, &sc->addrs[i].pos, sc->addrs[i].host, sc->addrs[i].ifname);

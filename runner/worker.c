@@ -79,23 +79,6 @@ static const struct requirement *unmet_in_host(const struct scenario *sc, struct
 		 (what)->pos.line, err); \
 	return -1; } } while (0)
 
-/* net.ipv4.conf.eth0.x, net.ipv6.neigh.eth0.x: a sysctl of one interface
- * (not all, default or lo, which exist from the start). */
-static int per_interface(const char *name)
-{
-	static const char *const dirs[] = { "net.ipv4.conf.", "net.ipv6.conf.", "net.ipv4.neigh.", "net.ipv6.neigh." };
-	for (size_t i = 0; i < sizeof dirs / sizeof *dirs; i++) {
-		size_t n = strlen(dirs[i]);
-		if (strncmp(name, dirs[i], n))
-			continue;
-		const char *dev = name + n;
-		size_t len = strcspn(dev, ".");
-		return !(len == 3 && !strncmp(dev, "all", 3)) && !(len == 7 && !strncmp(dev, "default", 7)) &&
-		       !(len == 2 && !strncmp(dev, "lo", 2));
-	}
-	return 0;
-}
-
 /* Whether a veth end is up once every `set` line has been applied (a
  * link comes up; the last up/down for it wins). */
 static int end_up(const struct scenario *sc, int host, const char *ifname)
@@ -116,7 +99,7 @@ static int build(const struct scenario *sc, struct netns_host **h, char *reason,
 	 * conf.eth0.* can only be set after */
 	for (int i = 0; i < sc->nsysctls; i++) {
 		const struct topo_sysctl *s = &sc->sysctls[i];
-		if (!per_interface(s->name))
+		if (!s->dev[0])
 			TRY(netns_sysctl_set(h[s->host], s->name, s->value, err), s);
 	}
 	for (int i = 0; i < sc->nlinks; i++) {
@@ -127,12 +110,12 @@ static int build(const struct scenario *sc, struct netns_host **h, char *reason,
 		const struct topo_bridge *b = &sc->bridges[i];
 		TRY(netns_bridge_add(h[b->host], "br0", err), b);
 		for (int k = 0; k < sc->nlinks; k++)
-			if (sc->links[k].b == b->host)
+			if (sc->links[k].bridge == i + 1)
 				TRY(netns_link_set_master(h[b->host], sc->links[k].ifb, "br0", err), b);
 	}
 	for (int i = 0; i < sc->nsysctls; i++) {
 		const struct topo_sysctl *s = &sc->sysctls[i];
-		if (per_interface(s->name))
+		if (s->dev[0])
 			TRY(netns_sysctl_set(h[s->host], s->name, s->value, err), s);
 	}
 	for (int i = 0; i < sc->nsets; i++) {

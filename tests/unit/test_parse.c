@@ -1293,6 +1293,12 @@ static const struct err_case top_errors[] = {
 	  9, 1, "too many 'vary' lines" },
 	/* header */
 	{ "title \"abc\n", 1, 7, "unterminated string" },
+	{ "vary v = 0, 1\nhost a\non a when v == 2\n  s = socket(INET, DGRAM)\n", 3, 1, "no variant runs this section" },
+	{ "vary v = 0, 1\nhost a\non a\n  repeat 2\non a when v == 1\n", 5, 1, "'on' inside a block" },
+	{ "host a b c\nlink a:eth0 b:eth0\nlink a:eth0 c:eth0\n", 3, 1, "host a already has an interface 'eth0'" },
+	{ "host a b\nlink a:lo b:eth0\n", 2, 1, "host a already has an interface 'lo'" },
+	{ "host a b c\nbridge sw a:eth0 b:eth0\nlink c:eth0 sw:p1\n", 3, 1, "host sw already has an interface 'p1'" },
+	{ "host a\nsysctl a net.ipv4.conf.eth9.forwarding = 1\n", 2, 10, "host a has no interface 'eth9'" },
 	{ "host a\non a when kernel >= 6.1\n", 2, 6, "may only test 'vary' values" },
 	{ "host a\non a\n  exec ss -tan\n", 3, 3, "usage: exec -- PROGRAM" },
 	{ "host a\non a\n  exec(ss)\n", 3, 3, "usage: exec -- PROGRAM" },
