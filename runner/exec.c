@@ -32,7 +32,7 @@ static void emit(struct run *r, const struct step *st, const struct outcome *o,
 		return;
 	}
 	r->recorded++;
-	char observed[64];
+	char observed[sizeof o->data * 4 + 8];    /* recv: the data, escaped */
 	/* a "text" expectation is compared with data: show the data */
 	outcome_text(o, e && e->kind == EXP_STR ? VAL_DATA : v, observed, sizeof observed);
 	json_t *j = json_pack("{s:i, s:s, s:s, s:I, s:s?, s:s, s:s?, s:s}",
