@@ -24,6 +24,8 @@ def _binary(config):
 def pytest_addoption(parser):
     group = parser.getgroup("netrepro")
     group.addoption("--netrepro-timeout", default="30", help="per-case timeout in seconds (netrepro --timeout)")
+    group.addoption("--netrepro-allow-exec", action="store_true",
+                    help="let cases run programs (netrepro --allow-exec); without it they are skipped")
 
 
 def pytest_collect_file(file_path, parent):
@@ -50,6 +52,8 @@ class CaseFile(pytest.File):
                 record = os.path.join(tmp, "run.json")
                 cmd = [_binary(self.config), "run", "--json", record,
                        "--timeout", self.config.getoption("netrepro_timeout"), str(self.path)]
+                if self.config.getoption("netrepro_allow_exec"):
+                    cmd.insert(2, "--allow-exec")
                 # one -k per run: an exact id when only one is selected
                 if len(selected) == 1:
                     cmd[2:2] = ["-k", selected[0]]
