@@ -290,3 +290,12 @@ def test_diff_does_not_count_recorded_only_steps(seed_record, tmp_path):
     assert r.returncode == 0, r.stdout
     assert f"~ line {step['line']} on a: {step['call']}" in r.stdout and "(recorded only)" in r.stdout
     assert "0 case(s) differ" in r.stdout
+
+
+def test_pytest_plugin_allow_exec():
+    case = "cases/timewait/ss-lists-timewait.case"
+    skipped = subprocess.run([PYTHON, "-m", "pytest", case, "-q", "-rs"], capture_output=True, text=True, cwd=ROOT)
+    assert "1 skipped" in skipped.stdout and "needs --allow-exec" in skipped.stdout, skipped.stdout
+    ran = subprocess.run([PYTHON, "-m", "pytest", case, "-q", "--netrepro-allow-exec"],
+                         capture_output=True, text=True, cwd=ROOT)
+    assert "1 passed" in ran.stdout, ran.stdout
