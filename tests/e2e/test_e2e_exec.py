@@ -77,6 +77,8 @@ on a
 
 def test_exec_is_contained(project, run, h, tmp_path):
     path = h.write_case(project, "e2e/isolation", ISOLATION)
+    with open("/proc/self/mountinfo") as f:
+        mounts_before = f.read()
     t0 = time.monotonic()
     r = run("run", "--allow-exec", "--step-timeout", "1", path, cwd=project)
     assert r.returncode == 0, r.stdout
@@ -84,6 +86,9 @@ def test_exec_is_contained(project, run, h, tmp_path):
     time.sleep(0.3)
     left = subprocess.run(["pgrep", "-f", "^sleep 41.[34]$"], capture_output=True, text=True)
     assert left.stdout == "", "processes outlived the case: " + left.stdout
+    # the program's own sysfs stayed in its own mount namespace
+    with open("/proc/self/mountinfo") as f:
+        assert f.read() == mounts_before
 
 
 def test_exec_expectations_that_cannot_fail_are_refused(project, run, h):
