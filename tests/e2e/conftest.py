@@ -13,20 +13,9 @@ import textwrap
 import pytest
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
-BINARY = os.path.join(ROOT, "build", "netrepro")
 
 # "ok 3 seed/x[v=1] # SKIP reason": number, id, directive and its text.
 RESULT_RE = re.compile(r"^(not )?ok (\d+) (\S+)(?: # (SKIP|TIMEOUT|ERROR|TODO|XFAIL)(?: (.*))?)?$")
-
-
-@pytest.fixture(scope="session")
-def netrepro():
-    """Path of the binary, built once if missing."""
-    if not os.access(BINARY, os.X_OK):
-        r = subprocess.run(["make", "-s"], cwd=ROOT, capture_output=True, text=True)
-        assert r.returncode == 0, "make failed:\n" + r.stdout + r.stderr
-    assert os.access(BINARY, os.X_OK), BINARY + " was not built"
-    return BINARY
 
 
 @pytest.fixture
