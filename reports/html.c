@@ -47,9 +47,9 @@ static void env_table(FILE *f, json_t *const *recs, int n)
 	json_object_foreach(json_object_get(json_object_get(recs[0], "environment"), "sysctl"), key, v) {
 		fprintf(f, "<tr><th><code>%s</code></th>", key);
 		for (int r = 0; r < n; r++) {
-			json_t *s = json_object_get(json_object_get(json_object_get(recs[r], "environment"), "sysctl"), key);
+			const char *s = env_sysctl(recs[r], key);
 			fprintf(f, "<td>");
-			esc(f, json_is_string(s) ? json_string_value(s) : "-");
+			esc(f, s ? s : "-");
 			fprintf(f, "</td>");
 		}
 		fprintf(f, "</tr>\n");

@@ -55,8 +55,8 @@ static void env_table(FILE *f, json_t *const *recs, int n)
 	json_object_foreach(json_object_get(json_object_get(recs[0], "environment"), "sysctl"), key, v) {
 		fprintf(f, "| `%s` |", key);
 		for (int r = 0; r < n; r++) {
-			json_t *s = json_object_get(json_object_get(json_object_get(recs[r], "environment"), "sysctl"), key);
-			fprintf(f, " %s |", json_is_string(s) ? json_string_value(s) : "—");
+			const char *s = env_sysctl(recs[r], key);
+			fprintf(f, " %s |", s ? s : "—");
 		}
 		fputc('\n', f);
 	}

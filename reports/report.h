@@ -45,6 +45,7 @@ int report_diff(FILE *f, const json_t *a, const json_t *b, const char *pa, const
 /* Helpers shared by the writers (report_util.c). */
 const char *jstr(const json_t *o, const char *key);    /* "" when absent */
 const char *run_label(const json_t *rec);              /* kernel release */
+const char *env_sysctl(const json_t *rec, const char *key);   /* NULL when absent */
 /* The case ids of all records, first-seen order; a JSON array of strings. */
 json_t *case_ids(json_t *const *recs, int n);
 json_t *case_find(const json_t *rec, const char *id);

@@ -124,3 +124,9 @@ const char *step_observed_in(const json_t *rec, const char *id, const json_t *st
 	const json_t *t = c && step ? case_step(c, step) : NULL;
 	return t ? jstr(t, "observed") : "-";
 }
+
+const char *env_sysctl(const json_t *rec, const char *key)
+{
+	json_t *v = json_object_get(json_object_get(json_object_get(rec, "environment"), "sysctl"), key);
+	return json_is_string(v) ? json_string_value(v) : NULL;
+}

@@ -6,6 +6,8 @@
  * never ends, a program that closes its output and runs on. */
 #include "exec_int.h"
 
+#include "clock.h"
+
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -25,13 +27,6 @@ struct prog {
 	char **argv;
 	int out;                /* write end of the output pipe */
 };
-
-static double now_ms(void)
-{
-	struct timespec t;
-	clock_gettime(CLOCK_MONOTONIC, &t);
-	return (double)t.tv_sec * 1e3 + (double)t.tv_nsec / 1e6;
-}
 
 /* In the child: its own mount namespace with a sysfs of its host's network
  * namespace over /sys (the machine's would show, and let it change, the
@@ -76,7 +71,7 @@ static int collect(int fd, double deadline, struct outcome *o)
 {
 	char sink[4096];
 	for (;;) {
-		int left = (int)(deadline - now_ms());
+		int left = (int)(deadline - (clock_now() * 1e3));
 		struct pollfd pf = { .fd = fd, .events = POLLIN };
 		if (left <= 0 || poll(&pf, 1, left) == 0)
 			return 1;
@@ -98,7 +93,7 @@ static int reap(pid_t pid, double deadline, int *status)
 		pid_t r = waitpid(pid, status, WNOHANG);
 		if (r == pid || (r < 0 && errno != EINTR))
 			return 0;
-		if (now_ms() >= deadline) {
+		if ((clock_now() * 1e3) >= deadline) {
 			kill(pid, SIGKILL);     /* pid 1 of its namespace: all of it goes */
 			waitpid(pid, status, 0);
 			return 1;
@@ -144,7 +139,7 @@ void exec_program(struct run *r, const struct step *st, struct outcome *o)
 		o->failed = 1;
 		o->err = errno;
 	} else {
-		double deadline = now_ms() + r->env->step_timeout_ms;
+		double deadline = (clock_now() * 1e3) + r->env->step_timeout_ms;
 		int status = 0, late = collect(p[0], deadline, o);
 		close(p[0]);
 		late |= reap(pid, late ? 0 : deadline, &status);

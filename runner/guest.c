@@ -1,6 +1,8 @@
 /* One QEMU guest: write its initramfs, boot it, read the record back. */
 #include "guest.h"
 
+#include "clock.h"
+
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
@@ -14,13 +16,6 @@
 #include <unistd.h>
 
 #define MARK "NETREPRO-"
-
-static double now(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
 
 /* 'it''s' quoting for the init script. */
 static void sh_quote(FILE *f, const char *s)
@@ -255,7 +250,7 @@ static int qemu_wait(pid_t pid, double deadline, double booted_by, const char *r
 			*exit_status = r == pid && WIFEXITED(status) ? WEXITSTATUS(status) : -1;
 			return 0;
 		}
-		double t = now();
+		double t = clock_now();
 		if (booted_by > 0 && t > booted_by && !file_has(rec, MARK "BOOTED"))
 			deadline = t;
 		if (booted_by > 0 && t > booted_by)
@@ -341,7 +336,7 @@ json_t *guest_run(const struct kernel *k, const struct guest_opts *o, char **con
 		return NULL;
 	unlink(con);
 	unlink(rec);
-	double t0 = now();
+	double t0 = clock_now();
 	pid_t pid = qemu_start(k, o->accel, initrd, con, rec);
 	if (pid < 0) {
 		snprintf(err, len, "cannot start qemu-system-x86_64: %s", strerror(errno));
@@ -351,7 +346,7 @@ json_t *guest_run(const struct kernel *k, const struct guest_opts *o, char **con
 	json_t *j = parse_record(rec, err, len);
 	if (!j && !killed && !file_has(rec, MARK "BOOTED")) {
 		size_t at = strlen(err);
-		snprintf(err + at, len - at, " (qemu exited with status %d after %.1f s)", status, now() - t0);
+		snprintf(err + at, len - at, " (qemu exited with status %d after %.1f s)", status, clock_now() - t0);
 	}
 	if (killed && !j)
 		snprintf(err, len, "the guest did not finish within %g s (%s)", o->timeout_s,
@@ -360,7 +355,7 @@ json_t *guest_run(const struct kernel *k, const struct guest_opts *o, char **con
 		*console = console_tail(con, 25);
 	else
 		json_object_set_new(j, "guest", json_pack("{s:s, s:s, s:f}", "accel", o->accel,
-							  "kernel", k->name, "wall_s", now() - t0));
+							  "kernel", k->name, "wall_s", clock_now() - t0));
 	return j;
 }
 
@@ -380,7 +375,7 @@ int guest_kvm_works(const struct kernel *k, const struct guest_opts *o)
 	pid_t pid = qemu_start(k, "kvm", initrd, con, rec);
 	if (pid < 0)
 		return 0;
-	double t0 = now();
+	double t0 = clock_now();
 	int status;
 	qemu_wait(pid, t0 + 10, t0 + 3, rec, &status);
 	return file_has(rec, MARK "BOOTED");

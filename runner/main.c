@@ -8,6 +8,8 @@
 #include "report.h"
 #include "scheduler.h"
 
+#include "clock.h"
+
 #include <dirent.h>
 #include <errno.h>
 #include <fnmatch.h>
@@ -121,13 +123,6 @@ static void print_case(void *arg, int index, json_t *rec)
 	record_add_case(p->record, rec);
 }
 
-static double now(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
 /* `kernel` and `platform` in conditions come from the fingerprint. */
 static void worker_opts_from_env(const json_t *env, struct worker_opts *w)
 {
@@ -175,7 +170,7 @@ static int cmd_run(int argc, char **argv)
 		fprintf(stderr, "netrepro run: no case id matches '%s'\n", c.match);
 		return suite_free(&s), 2;
 	}
-	double t0 = now();
+	double t0 = clock_now();
 	json_t *env = env_collect(NULL);
 	struct printer pr = { record_new(env, NETREPRO_VERSION) };
 	struct sched_opts so = { .jobs = c.jobs, .timeout_s = c.timeout_s, .progress = isatty(2),
@@ -189,7 +184,7 @@ static int cmd_run(int argc, char **argv)
 	for (int i = 0; i < s.n; i++)
 		json_decref(recs[i]);
 	free(recs);
-	record_finish(pr.record, now() - t0);
+	record_finish(pr.record, clock_now() - t0);
 	int rc = record_exit_status(pr.record);
 	char err[256];
 	if (c.json_path && record_write(pr.record, c.json_path, err, sizeof err) < 0) {

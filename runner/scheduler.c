@@ -1,6 +1,8 @@
 /* The scheduler: fork, stream, time out, collect. */
 #include "scheduler.h"
 
+#include "clock.h"
+
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -25,13 +27,6 @@ struct job {
 	json_t *rec;
 	int have_result;
 };
-
-static double now(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
 
 /* A JSON string even for bytes that are not UTF-8 (a file name): those
  * become '?', so a record is never lost to one odd byte. */
@@ -89,7 +84,7 @@ static int start(struct job *j, const struct scenario *sc, const struct sched_op
 	close(p[1]);
 	j->pid = pid;
 	j->fd = p[0];
-	j->start = now();
+	j->start = clock_now();
 	j->rec = sched_case_base(sc);
 	return 0;
 }
@@ -157,7 +152,7 @@ static void finish(struct job *j, const struct sched_opts *o)
 	}
 	if (reason[0])
 		json_object_set_new(j->rec, "reason", json_string(reason));
-	json_object_set_new(j->rec, "duration_s", json_real(now() - j->start));
+	json_object_set_new(j->rec, "duration_s", json_real(clock_now() - j->start));
 	free(j->buf);
 }
 
@@ -193,7 +188,7 @@ void sched_run(struct scenario *const *sc, int n, const struct sched_opts *o, js
 		}
 		struct pollfd pf[64];
 		int ns = jobs < 64 ? jobs : 64, wait_ms = 1000;
-		double t = now();
+		double t = clock_now();
 		for (int s = 0; s < ns; s++) {
 			pf[s] = (struct pollfd){ .fd = run[s].busy ? run[s].fd : -1, .events = POLLIN };
 			if (run[s].busy && !run[s].killed) {
@@ -203,7 +198,7 @@ void sched_run(struct scenario *const *sc, int n, const struct sched_opts *o, js
 		}
 		if (poll(pf, (nfds_t)ns, wait_ms) < 0)
 			continue;       /* EINTR; the timeouts are checked next round */
-		t = now();
+		t = clock_now();
 		for (int s = 0; s < ns; s++) {
 			struct job *j = &run[s];
 			if (!j->busy)
