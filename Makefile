@@ -8,6 +8,10 @@ PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 CFLAGS  ?= -O2 -g
 CFLAGS  += -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror $(PKG_CFLAGS) -MMD -MP
+# Symbols bound at start-up, once: a worker forked per case then never runs
+# the dynamic linker's lazy binding (and its copy-on-write faults) itself.
+LDFLAGS ?=
+LDFLAGS += -Wl,-z,now
 VERSION := $(shell git describe --always --dirty 2>/dev/null || echo 0.1)
 B       := build
 PYTHON  := /usr/bin/python3
@@ -49,7 +53,7 @@ $(B)/libnetrepro.a: $(LIB_OBJ)
 	ar rcs $@ $^
 
 $(B)/netrepro: $(B)/runner/main.o $(B)/libnetrepro.a
-	$(CC) $(CFLAGS) -o $@ $^ $(PKG_LIBS)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(PKG_LIBS)
 
 $(B)/tests/%: tests/unit/%.c $(B)/libnetrepro.a
 	@mkdir -p $(dir $@)
@@ -79,7 +83,7 @@ matrix: $(B)/netrepro
 
 $(B)/bench/floor: bench/floor.c $(B)/libnetrepro.a
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) -iquote netns -o $@ $(filter %.c %.a,$^) $(PKG_LIBS)
+	$(CC) $(CFLAGS) $(LDFLAGS) -iquote netns -o $@ $(filter %.c %.a,$^) $(PKG_LIBS)
 
 bench: $(B)/netrepro $(B)/bench/floor
 	$(PYTHON) bench/bench.py

@@ -1,16 +1,15 @@
-/* The scheduler: fork, stream, time out, collect. */
+/* The scheduler: start workers (through the spawner), stream, time out,
+ * collect. */
 #include "scheduler.h"
 
 #include "clock.h"
+#include "spawner.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <poll.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -18,8 +17,8 @@
 struct job {
 	int busy;
 	int index;
-	pid_t pid;
-	int fd;
+	int fd;                 /* the record pipe; -1 after its end of file */
+	int reaped, status;     /* the wait status, from the spawner */
 	double start;
 	int killed;             /* by us, for the timeout */
 	char *buf;
@@ -57,33 +56,10 @@ json_t *sched_case_base(const struct scenario *sc)
 			 "source", text(sc->source), "steps");
 }
 
-static int start(struct job *j, const struct scenario *sc, const struct sched_opts *o)
+static int start(struct job *j, struct spawner *sp, const struct scenario *sc)
 {
-	int p[2];
-	if (pipe2(p, O_CLOEXEC) < 0)
+	if (spawner_start(sp, j->index, &j->fd) < 0)
 		return -1;
-	fflush(NULL);
-	pid_t parent = getpid(), pid = fork();
-	if (pid < 0) {
-		close(p[0]);
-		close(p[1]);
-		return -1;
-	}
-	if (pid == 0) {
-		/* If the scheduler dies (even by SIGKILL), so do we, and with
-		 * us every namespace we made. */
-		prctl(PR_SET_PDEATHSIG, SIGKILL);
-		if (getppid() != parent)    /* it died before the prctl */
-			_exit(1);
-		close(p[0]);
-		signal(SIGPIPE, SIG_IGN);
-		/* exit, not _exit: stdio was flushed before the fork, and the leak
-		 * checker runs at exit */
-		exit(worker_main(sc, &o->worker, p[1]));
-	}
-	close(p[1]);
-	j->pid = pid;
-	j->fd = p[0];
 	j->start = clock_now();
 	j->rec = sched_case_base(sc);
 	return 0;
@@ -128,12 +104,13 @@ static int drain(struct job *j)
 
 static void finish(struct job *j, const struct sched_opts *o)
 {
-	int status = 0;
-	while (waitpid(j->pid, &status, 0) < 0 && errno == EINTR)
-		;
-	close(j->fd);
+	int status = j->status;
 	char reason[160] = "";
-	if (j->killed) {
+	if (j->reaped < 0) {
+		snprintf(reason, sizeof reason, "worker lost: netrepro's spawner process died");
+		if (j->have_result)
+			json_object_set_new(j->rec, "status", json_string("ERROR"));
+	} else if (j->killed) {
 		json_object_set_new(j->rec, "status", json_string("TIMEOUT"));
 		snprintf(reason, sizeof reason, "no result within %g s", o->timeout_s);
 	} else if (!j->have_result && WIFSIGNALED(status)) {
@@ -162,65 +139,131 @@ static void progress(const struct sched_opts *o, int done, int n, const char *id
 		fprintf(stderr, "\r\033[K[%d/%d] %s", done, n, id ? id : "");
 }
 
+struct sched {
+	struct scenario *const *sc;
+	int n;
+	const struct sched_opts *o;
+	json_t **recs;
+	struct job *run;
+	int jobs;               /* -j: entries in run */
+	int next, finished, reported;
+	struct spawner sp;
+	int no_spawner;         /* errno when the spawner could not be made */
+};
+
+/* A job is over when its pipe is at end of file and its wait status is in. */
+static void job_over(struct sched *S, struct job *j)
+{
+	if (!j->busy || j->fd >= 0 || !j->reaped)
+		return;
+	finish(j, S->o);
+	S->recs[j->index] = j->rec;
+	j->rec = NULL;
+	j->busy = 0;
+	S->finished++;
+	progress(S->o, S->finished, S->n, NULL);
+}
+
+/* Takes the wait statuses the spawner sent; when it is gone, every job
+ * still waiting for one is lost. */
+static void take_exits(struct sched *S)
+{
+	int index, status, got;
+	while ((got = spawner_take_exit(&S->sp, &index, &status)) > 0)
+		for (int s = 0; s < S->jobs; s++)
+			if (S->run[s].busy && S->run[s].index == index) {
+				S->run[s].reaped = 1;
+				S->run[s].status = status;
+			}
+	if (got < 0)
+		for (int s = 0; s < S->jobs; s++)
+			if (S->run[s].busy && !S->run[s].reaped)
+				S->run[s].reaped = -1;
+}
+
+/* Starts cases while fewer than -j run. */
+static void start_some(struct sched *S)
+{
+	for (int s = 0; s < S->jobs && S->next < S->n; s++) {
+		struct job *j = &S->run[s];
+		const struct scenario *sc = S->sc[S->next];
+		if (j->busy)
+			continue;
+		*j = (struct job){ .busy = 1, .index = S->next++ };
+		if (S->no_spawner || start(j, &S->sp, sc) < 0) {
+			/* no worker (fork or pipe failed, the spawner gone): this
+			 * case is an ERROR, and the others still get their turn */
+			char reason[128];
+			snprintf(reason, sizeof reason, "cannot start a worker: %s",
+				 strerror(S->no_spawner ? S->no_spawner : errno));
+			S->recs[j->index] = sched_case_base(sc);
+			json_object_set_new(S->recs[j->index], "reason", json_string(reason));
+			j->busy = 0;
+			S->finished++;
+		}
+		progress(S->o, S->finished, S->n, sc->id);
+	}
+}
+
+/* One wait for pipes, exit statuses and timeouts, and what follows. */
+static void wait_round(struct sched *S)
+{
+	struct pollfd pf[64 + 1];
+	int ns = S->jobs, wait_ms = 1000, busy = 0;
+	double t = clock_now();
+	for (int s = 0; s < ns; s++) {
+		struct job *j = &S->run[s];
+		pf[s] = (struct pollfd){ .fd = j->busy ? j->fd : -1, .events = POLLIN };
+		busy |= j->busy;
+		if (j->busy && !j->killed) {
+			int left = (int)((j->start + S->o->timeout_s - t) * 1000) + 1;
+			wait_ms = left < wait_ms ? (left < 0 ? 0 : left) : wait_ms;
+		}
+	}
+	if (!busy)
+		return;         /* every case left failed to start */
+	pf[ns] = (struct pollfd){ .fd = S->sp.sock, .events = POLLIN };
+	if (poll(pf, (nfds_t)ns + 1, wait_ms) < 0)
+		return;         /* EINTR; the timeouts are checked next round */
+	if (pf[ns].revents)
+		take_exits(S);
+	t = clock_now();
+	for (int s = 0; s < ns; s++) {
+		struct job *j = &S->run[s];
+		if (!j->busy)
+			continue;
+		if (!j->killed && t - j->start > S->o->timeout_s) {
+			spawner_kill(&S->sp, j->index);
+			j->killed = 1;
+		}
+		if (j->fd >= 0 && (pf[s].revents & (POLLIN | POLLHUP | POLLERR)) && drain(j)) {
+			close(j->fd);
+			j->fd = -1;
+		}
+		job_over(S, j);
+	}
+}
+
 void sched_run(struct scenario *const *sc, int n, const struct sched_opts *o, json_t **recs)
 {
-	int jobs = o->jobs < 1 ? 1 : o->jobs > 64 ? 64 : o->jobs, next = 0, finished = 0, reported = 0;
-	struct job *run = calloc((size_t)jobs, sizeof *run);
+	struct sched S = { .sc = sc, .n = n, .o = o, .recs = recs };
+	S.jobs = o->jobs < 1 ? 1 : o->jobs > 64 ? 64 : o->jobs;
+	S.run = calloc((size_t)S.jobs, sizeof *S.run);
 	for (int i = 0; i < n; i++)
 		recs[i] = NULL;
-	while (finished < n) {
-		for (int s = 0; s < jobs && next < n; s++) {
-			if (run[s].busy)
-				continue;
-			run[s] = (struct job){ .busy = 1, .index = next };
-			if (start(&run[s], sc[next], o) < 0) {
-				/* no worker (fork or pipe failed): this case is an
-				 * ERROR, and the others still get their turn */
-				char reason[128];
-				snprintf(reason, sizeof reason, "cannot start a worker: %s", strerror(errno));
-				recs[next] = sched_case_base(sc[next]);
-				json_object_set_new(recs[next], "reason", json_string(reason));
-				run[s].busy = 0;
-				finished++;
-			}
-			progress(o, finished, n, sc[next]->id);
-			next++;
-		}
-		struct pollfd pf[64];
-		int ns = jobs < 64 ? jobs : 64, wait_ms = 1000;
-		double t = clock_now();
-		for (int s = 0; s < ns; s++) {
-			pf[s] = (struct pollfd){ .fd = run[s].busy ? run[s].fd : -1, .events = POLLIN };
-			if (run[s].busy && !run[s].killed) {
-				int left = (int)((run[s].start + o->timeout_s - t) * 1000) + 1;
-				wait_ms = left < wait_ms ? (left < 0 ? 0 : left) : wait_ms;
-			}
-		}
-		if (poll(pf, (nfds_t)ns, wait_ms) < 0)
-			continue;       /* EINTR; the timeouts are checked next round */
-		t = clock_now();
-		for (int s = 0; s < ns; s++) {
-			struct job *j = &run[s];
-			if (!j->busy)
-				continue;
-			if (!j->killed && t - j->start > o->timeout_s) {
-				kill(j->pid, SIGKILL);
-				j->killed = 1;
-			}
-			if (!(pf[s].revents & (POLLIN | POLLHUP | POLLERR)) || !drain(j))
-				continue;
-			finish(j, o);
-			recs[j->index] = j->rec;
-			j->rec = NULL;
-			j->busy = 0;
-			finished++;
-			progress(o, finished, n, NULL);
-		}
-		for (; reported < n && recs[reported]; reported++)
+	worker_raise_nofile();
+	worker_fn *work = o->work ? o->work : worker_main;
+	S.no_spawner = spawner_open(&S.sp, sc, &o->worker, work) < 0 ? errno : 0;
+	while (S.finished < n) {
+		start_some(&S);
+		wait_round(&S);
+		for (; S.reported < n && recs[S.reported]; S.reported++)
 			if (o->done)
-				o->done(o->arg, reported, recs[reported]);
+				o->done(o->arg, S.reported, recs[S.reported]);
 	}
+	if (!S.no_spawner)
+		spawner_close(&S.sp);
 	if (o->progress)
 		fprintf(stderr, "\r\033[K");
-	free(run);
+	free(S.run);
 }

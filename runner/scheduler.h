@@ -13,6 +13,8 @@ struct sched_opts {
 	double timeout_s;
 	int progress;           /* a progress line on stderr */
 	struct worker_opts worker;
+	/* What a worker runs: worker_main when NULL (tests give their own). */
+	worker_fn *work;
 	/* Called once per scenario, in input order, with its case record
 	 * (the callee does not own it). */
 	void (*done)(void *arg, int index, json_t *rec);

@@ -165,10 +165,7 @@ static int run_built(const struct scenario *sc, struct netns_host **hosts,
 	return finish(fd, rc < 0 ? "ERROR" : rc ? "FAIL" : "PASS", rc < 0 ? reason : NULL, suppressed);
 }
 
-/* Exhaustion cases hold thousands of sockets: as many descriptors as the
- * system allows (fs.nr_open) when we may raise the hard limit (root; a
- * QEMU guest's init starts with 4096), else up to the hard limit. */
-static void raise_nofile(void)
+void worker_raise_nofile(void)
 {
 	struct rlimit rl;
 	unsigned long nr_open = 0;
@@ -191,7 +188,6 @@ static void raise_nofile(void)
 int worker_main(const struct scenario *sc, const struct worker_opts *o, int fd)
 {
 	char err[NETNS_ERRLEN];
-	raise_nofile();
 	int rootless = geteuid() != 0;
 	struct cond_ctx ctx = { .kernel = o->kernel, .platform = o->platform,
 				.privilege = rootless ? "rootless" : "root",

@@ -16,7 +16,16 @@ struct worker_opts {
 	int allow_exec;         /* --allow-exec: cases may run programs */
 };
 
-/* Runs in the child; returns the exit status for it. */
-int worker_main(const struct scenario *sc, const struct worker_opts *o, int outfd);
+/* Exhaustion cases hold thousands of sockets: as many descriptors as the
+ * system allows (fs.nr_open) when the hard limit may be raised (root; a
+ * QEMU guest's init starts with 4096), else up to the hard limit. Called
+ * once by the scheduler before its first fork: every worker inherits it. */
+void worker_raise_nofile(void);
+
+/* What runs in a worker process; returns the process's exit status. */
+typedef int worker_fn(const struct scenario *sc, const struct worker_opts *o, int outfd);
+
+/* The real one: the case, in fresh namespaces. */
+worker_fn worker_main;
 
 #endif

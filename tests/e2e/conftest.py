@@ -7,8 +7,10 @@ copy of `fixtures/`) for cases the tests write themselves.
 import os
 import re
 import shutil
+import signal
 import subprocess
 import textwrap
+import time
 
 import pytest
 
@@ -137,6 +139,34 @@ def children(pid):
         return []
 
 
+def workers(sched):
+    """The scheduler's workers: the children of its one child, the spawner
+    (runner/spawner.h), which forks them."""
+    spawners = children(sched)
+    return [w for s in spawners for w in children(s)]
+
+
+def wait_workers(sched, n, timeout=5):
+    """The scheduler's workers, once n of them run (or what there is after
+    timeout seconds)."""
+    deadline = time.monotonic() + timeout
+    found = workers(sched)
+    while len(found) < n and time.monotonic() < deadline:
+        time.sleep(0.05)
+        found = workers(sched)
+    return found
+
+
+def stop_all(p, binary):
+    """A test's end, passed or not: its run stopped, and any survivor of a
+    failed test (a process of this binary) killed."""
+    if p.poll() is None:
+        p.kill()
+        p.wait()
+    for w in ours(binary):
+        os.kill(w, signal.SIGKILL)
+
+
 def netns_of(pid):
     try:
         return os.readlink("/proc/%d/ns/net" % pid)
@@ -168,6 +198,9 @@ class Helpers:
     alive = staticmethod(alive)
     ours = staticmethod(ours)
     children = staticmethod(children)
+    workers = staticmethod(workers)
+    wait_workers = staticmethod(wait_workers)
+    stop_all = staticmethod(stop_all)
     netns_of = staticmethod(netns_of)
     netns_in_use = staticmethod(netns_in_use)
     private_copy = staticmethod(private_copy)

@@ -1,5 +1,6 @@
 """Nothing leaks on the host: no named netns, no link, no host sysctl change,
 no process left; also when the scheduler is killed mid-run."""
+import json
 import os
 import shutil
 import signal
@@ -54,11 +55,7 @@ def test_killed_scheduler_leaves_nothing(private_binary, project, h, sig):
     p = subprocess.Popen([private_binary, "run", "-j", "2", path], cwd=str(project),
                          stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     try:
-        deadline = time.monotonic() + 5
-        workers = []
-        while len(workers) < 2 and time.monotonic() < deadline:
-            time.sleep(0.05)
-            workers = h.children(p.pid)
+        workers = h.wait_workers(p.pid, 2)
         assert len(workers) == 2, "-j 2 should have two workers running: %r" % workers
         time.sleep(0.5)         # well into the first sleep(5000)
         assert p.poll() is None, "the run ended early: %r" % (p.communicate(),)
@@ -79,8 +76,41 @@ def test_killed_scheduler_leaves_nothing(private_binary, project, h, sig):
         assert not worker_netns & h.netns_in_use(), "a worker's netns is still in use"
         assert h.host_snapshot() == before
     finally:
-        if p.poll() is None:
-            p.kill()
-            p.wait()
-        for w in h.ours(private_binary):  # survivors of a failed test, by pid
-            os.kill(w, signal.SIGKILL)
+        h.stop_all(p, private_binary)
+
+
+def test_killed_spawner_is_reported_and_leaves_nothing(private_binary, project, h):
+    """The spawner (the process that forks the workers) killed mid-run: the
+    workers die with it, the cases they ran are ERROR saying so, the cases
+    not started yet are ERROR too, and the run ends at once, not after the
+    cases' sleeps or the 30 s timeout."""
+    path = h.write_case(project, "e2e/sleeper", SLEEPER)
+    before = h.host_snapshot()
+    record = project / "run.json"
+    p = subprocess.Popen([private_binary, "run", "-j", "2", "--json", str(record), path],
+                         cwd=str(project), stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                         text=True)
+    try:
+        workers = h.wait_workers(p.pid, 2)
+        assert len(workers) == 2, "-j 2 should have two workers running: %r" % workers
+        spawner, = h.children(p.pid)
+        time.sleep(0.3)
+        t0 = time.monotonic()
+        os.kill(spawner, signal.SIGKILL)
+        out, err = p.communicate(timeout=10)
+        assert time.monotonic() - t0 < 3, "the run waited for workers that were gone"
+        assert p.returncode == 1, out + err
+        ktap = h.Ktap(out)
+        assert len(ktap.results) == 6 and not [r for r in ktap.results if r[0]], out
+        cases = json.loads(record.read_text())["cases"]
+        assert [c["status"] for c in cases] == ["ERROR"] * 6
+        lost = [c for c in cases if "spawner process died" in (c["reason"] or "")]
+        unstarted = [c for c in cases if (c["reason"] or "").startswith("cannot start a worker")]
+        assert len(lost) == 2 and len(unstarted) == 4, [c["reason"] for c in cases]
+        # the two that ran had recorded their first steps before they died
+        assert all(len(c["steps"]) >= 3 for c in lost), lost
+        assert not [w for w in workers if h.alive(w)], "workers outlived the spawner"
+        assert h.ours(private_binary) == []
+        assert h.host_snapshot() == before
+    finally:
+        h.stop_all(p, private_binary)

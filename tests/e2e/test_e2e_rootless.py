@@ -138,7 +138,7 @@ def test_rootless_workers_die_with_the_scheduler(rootless_project, h):
             time.sleep(0.05)
             procs = h.ours(binary)
             sched = next((q for q in procs if ppid(q) not in procs), None)
-            workers = h.children(sched) if sched else []
+            workers = h.workers(sched) if sched else []
         assert sched and len(workers) == 2, (sched, workers)
         time.sleep(0.5)
         assert all(h.alive(w) for w in workers)
@@ -151,11 +151,7 @@ def test_rootless_workers_die_with_the_scheduler(rootless_project, h):
         p.wait(timeout=5)
         assert h.host_snapshot() == before
     finally:
-        if p.poll() is None:
-            p.kill()
-            p.wait()
-        for w in h.ours(binary):
-            os.kill(w, signal.SIGKILL)
+        h.stop_all(p, binary)
 
 
 def test_library_same_results_rootless(nrtest, netrepro, h, tmp_path):
