@@ -1,5 +1,5 @@
-/* The scheduler: start workers (through the spawner), stream, time out,
- * collect. */
+/* The scheduler: hears of workers from the spawner, reads their records,
+ * times them out, collects. */
 #include "scheduler.h"
 
 #include "clock.h"
@@ -14,9 +14,10 @@
 #include <time.h>
 #include <unistd.h>
 
+enum { JOB_WAITING, JOB_RUNNING, JOB_OVER };
+
 struct job {
-	int busy;
-	int index;
+	int state;              /* JOB_WAITING, JOB_RUNNING, JOB_OVER */
 	int fd;                 /* the record pipe; -1 after its end of file */
 	int reaped, status;     /* the wait status, from the spawner */
 	double start;
@@ -54,15 +55,6 @@ json_t *sched_case_base(const struct scenario *sc)
 			 "id", text(sc->id), "file", text(sc->file), "title", text(sc->title), "refs", refs,
 			 "variant", variant, "status", "ERROR", "duration_s", 0.0, "reason",
 			 "source", text(sc->source), "steps");
-}
-
-static int start(struct job *j, struct spawner *sp, const struct scenario *sc)
-{
-	if (spawner_start(sp, j->index, &j->fd) < 0)
-		return -1;
-	j->start = clock_now();
-	j->rec = sched_case_base(sc);
-	return 0;
 }
 
 static void take_line(struct job *j, const char *line)
@@ -144,126 +136,138 @@ struct sched {
 	int n;
 	const struct sched_opts *o;
 	json_t **recs;
-	struct job *run;
-	int jobs;               /* -j: entries in run */
-	int next, finished, reported;
+	struct job *job;        /* one per case */
+	int *active;            /* the cases started and not over */
+	int nactive, finished, reported;
 	struct spawner sp;
-	int no_spawner;         /* errno when the spawner could not be made */
 };
 
-/* A job is over when its pipe is at end of file and its wait status is in. */
-static void job_over(struct sched *S, struct job *j)
+static void over(struct sched *S, int index, json_t *rec)
 {
-	if (!j->busy || j->fd >= 0 || !j->reaped)
-		return;
-	finish(j, S->o);
-	S->recs[j->index] = j->rec;
-	j->rec = NULL;
-	j->busy = 0;
+	S->recs[index] = rec;
+	S->job[index].state = JOB_OVER;
 	S->finished++;
 	progress(S->o, S->finished, S->n, NULL);
 }
 
-/* Takes the wait statuses the spawner sent; when it is gone, every job
- * still waiting for one is lost. */
-static void take_exits(struct sched *S)
+/* A case that got no worker (pipe or fork failed, no spawner) is an ERROR;
+ * the others still get their turn. */
+static void not_started(struct sched *S, int index, const char *why)
 {
-	int index, status, got;
-	while ((got = spawner_take_exit(&S->sp, &index, &status)) > 0)
-		for (int s = 0; s < S->jobs; s++)
-			if (S->run[s].busy && S->run[s].index == index) {
-				S->run[s].reaped = 1;
-				S->run[s].status = status;
-			}
-	if (got < 0)
-		for (int s = 0; s < S->jobs; s++)
-			if (S->run[s].busy && !S->run[s].reaped)
-				S->run[s].reaped = -1;
+	char reason[160];
+	snprintf(reason, sizeof reason, "cannot start a worker: %s", why);
+	json_t *rec = sched_case_base(S->sc[index]);
+	json_object_set_new(rec, "reason", json_string(reason));
+	over(S, index, rec);
 }
 
-/* Starts cases while fewer than -j run. */
-static void start_some(struct sched *S)
+static void started(struct sched *S, const struct spawner_event *ev)
 {
-	for (int s = 0; s < S->jobs && S->next < S->n; s++) {
-		struct job *j = &S->run[s];
-		const struct scenario *sc = S->sc[S->next];
-		if (j->busy)
-			continue;
-		*j = (struct job){ .busy = 1, .index = S->next++ };
-		if (S->no_spawner || start(j, &S->sp, sc) < 0) {
-			/* no worker (fork or pipe failed, the spawner gone): this
-			 * case is an ERROR, and the others still get their turn */
-			char reason[128];
-			snprintf(reason, sizeof reason, "cannot start a worker: %s",
-				 strerror(S->no_spawner ? S->no_spawner : errno));
-			S->recs[j->index] = sched_case_base(sc);
-			json_object_set_new(S->recs[j->index], "reason", json_string(reason));
-			j->busy = 0;
-			S->finished++;
-		}
-		progress(S->o, S->finished, S->n, sc->id);
+	struct job *j = &S->job[ev->index];
+	j->state = JOB_RUNNING;
+	j->fd = ev->fd;
+	j->start = clock_now();
+	j->rec = sched_case_base(S->sc[ev->index]);
+	S->active[S->nactive++] = ev->index;
+	progress(S->o, S->finished, S->n, S->sc[ev->index]->id);
+}
+
+/* What the spawner said. When it is gone, every running case without an
+ * exit status is lost, and every case it did not start is an ERROR. */
+static void take_events(struct sched *S)
+{
+	struct spawner_event ev;
+	for (spawner_next(&S->sp, &ev); ev.kind != SPAWNER_NONE; spawner_next(&S->sp, &ev)) {
+		struct job *j = ev.index >= 0 && ev.index < S->n ? &S->job[ev.index] : NULL;
+		if (ev.kind == SPAWNER_GONE)
+			break;
+		if (ev.kind == SPAWNER_STARTED && j && j->state == JOB_WAITING)
+			started(S, &ev);
+		else if (ev.kind == SPAWNER_STARTED)
+			close(ev.fd);
+		else if (ev.kind == SPAWNER_FAILED && j && j->state == JOB_WAITING)
+			not_started(S, ev.index, strerror(ev.value));
+		else if (ev.kind == SPAWNER_EXITED && j && j->state == JOB_RUNNING)
+			j->reaped = 1, j->status = ev.value;
 	}
+	if (ev.kind != SPAWNER_GONE)
+		return;
+	for (int i = 0; i < S->n; i++)
+		if (S->job[i].state == JOB_RUNNING && !S->job[i].reaped)
+			S->job[i].reaped = -1;
+		else if (S->job[i].state == JOB_WAITING)
+			not_started(S, i, "netrepro's spawner process died");
 }
 
-/* One wait for pipes, exit statuses and timeouts, and what follows. */
+/* A running case is over when its pipe is at end of file and its wait
+ * status is in. */
+static void job_over(struct sched *S, int a)
+{
+	int index = S->active[a];
+	struct job *j = &S->job[index];
+	if (j->fd >= 0 || !j->reaped)
+		return;
+	finish(j, S->o);
+	over(S, index, j->rec);
+	j->rec = NULL;
+	S->active[a] = S->active[--S->nactive];
+}
+
+/* One wait for pipes, the spawner and timeouts, and what follows. */
 static void wait_round(struct sched *S)
 {
-	struct pollfd pf[64 + 1];
-	int ns = S->jobs, wait_ms = 1000, busy = 0;
+	struct pollfd pf[S->nactive + 1];
+	int wait_ms = 1000;
 	double t = clock_now();
-	for (int s = 0; s < ns; s++) {
-		struct job *j = &S->run[s];
-		pf[s] = (struct pollfd){ .fd = j->busy ? j->fd : -1, .events = POLLIN };
-		busy |= j->busy;
-		if (j->busy && !j->killed) {
+	for (int a = 0; a < S->nactive; a++) {
+		struct job *j = &S->job[S->active[a]];
+		pf[a] = (struct pollfd){ .fd = j->fd, .events = POLLIN };
+		if (!j->killed) {
 			int left = (int)((j->start + S->o->timeout_s - t) * 1000) + 1;
 			wait_ms = left < wait_ms ? (left < 0 ? 0 : left) : wait_ms;
 		}
 	}
-	if (!busy)
-		return;         /* every case left failed to start */
-	pf[ns] = (struct pollfd){ .fd = S->sp.sock, .events = POLLIN };
-	if (poll(pf, (nfds_t)ns + 1, wait_ms) < 0)
+	pf[S->nactive] = (struct pollfd){ .fd = S->sp.sock, .events = POLLIN };
+	if (poll(pf, (nfds_t)S->nactive + 1, wait_ms) < 0)
 		return;         /* EINTR; the timeouts are checked next round */
+	int ns = S->nactive;    /* the cases the spawner starts now are not in pf */
 	if (pf[ns].revents)
-		take_exits(S);
+		take_events(S);
 	t = clock_now();
-	for (int s = 0; s < ns; s++) {
-		struct job *j = &S->run[s];
-		if (!j->busy)
-			continue;
-		if (!j->killed && t - j->start > S->o->timeout_s) {
-			spawner_kill(&S->sp, j->index);
-			j->killed = 1;
-		}
-		if (j->fd >= 0 && (pf[s].revents & (POLLIN | POLLHUP | POLLERR)) && drain(j)) {
+	for (int a = ns - 1; a >= 0; a--) {
+		struct job *j = &S->job[S->active[a]];
+		if (!j->killed && t - j->start > S->o->timeout_s)
+			j->killed = spawner_kill(&S->sp, S->active[a]) == 0;
+		if (j->fd >= 0 && (pf[a].revents & (POLLIN | POLLHUP | POLLERR)) && drain(j)) {
 			close(j->fd);
 			j->fd = -1;
 		}
-		job_over(S, j);
+		job_over(S, a);
 	}
 }
 
 void sched_run(struct scenario *const *sc, int n, const struct sched_opts *o, json_t **recs)
 {
 	struct sched S = { .sc = sc, .n = n, .o = o, .recs = recs };
-	S.jobs = o->jobs < 1 ? 1 : o->jobs > 64 ? 64 : o->jobs;
-	S.run = calloc((size_t)S.jobs, sizeof *S.run);
+	S.job = calloc((size_t)n + 1, sizeof *S.job);
+	S.active = calloc((size_t)n + 1, sizeof *S.active);
 	for (int i = 0; i < n; i++)
 		recs[i] = NULL;
 	worker_raise_nofile();
-	worker_fn *work = o->work ? o->work : worker_main;
-	S.no_spawner = spawner_open(&S.sp, sc, &o->worker, work) < 0 ? errno : 0;
+	if (spawner_open(&S.sp, sc, n, o->jobs, &o->worker, o->work ? o->work : worker_main) < 0) {
+		const char *why = strerror(errno);
+		for (int i = 0; i < n; i++)
+			not_started(&S, i, why);
+	}
 	while (S.finished < n) {
-		start_some(&S);
 		wait_round(&S);
 		for (; S.reported < n && recs[S.reported]; S.reported++)
 			if (o->done)
 				o->done(o->arg, S.reported, recs[S.reported]);
 	}
-	if (!S.no_spawner)
-		spawner_close(&S.sp);
+	spawner_close(&S.sp);
 	if (o->progress)
 		fprintf(stderr, "\r\033[K");
-	free(S.run);
+	free(S.active);
+	free(S.job);
 }

@@ -1,6 +1,6 @@
-/* The spawner process: forks, reaps and kills workers for the scheduler.
- * One message type each way on a SOCK_SEQPACKET pair; a started worker's
- * pipe travels with its message as SCM_RIGHTS. */
+/* The spawner process: forks, reaps and kills the workers, and tells the
+ * scheduler. One message type each way on a SOCK_SEQPACKET pair; a started
+ * worker's pipe travels with its message as SCM_RIGHTS. */
 #include "spawner.h"
 
 #include <errno.h>
@@ -16,17 +16,13 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-enum msg_kind {
-	MSG_START,              /* scheduler → spawner: a worker for index */
-	MSG_KILL,               /* scheduler → spawner: SIGKILL index's worker */
-	MSG_STARTED,            /* value: the pid; the pipe's read end attached */
-	MSG_FAILED,             /* value: errno */
-	MSG_EXITED,             /* value: the wait status */
-};
+/* Spawner to scheduler: enum spawner_event_kind (STARTED with the pipe's
+ * read end attached, FAILED, EXITED); scheduler to spawner: MSG_KILL. */
+enum { MSG_KILL = 100 };
 
 struct msg { int kind, index, value; };
 
-static int send_msg(int sock, enum msg_kind kind, int index, int value, int fd)
+static int send_msg(int sock, int kind, int index, int value, int fd, int flags)
 {
 	struct msg m = { kind, index, value };
 	struct iovec iov = { &m, sizeof m };
@@ -43,7 +39,7 @@ static int send_msg(int sock, enum msg_kind kind, int index, int value, int fd)
 		memcpy(CMSG_DATA(h), &fd, sizeof fd);
 	}
 	ssize_t n;
-	while ((n = sendmsg(sock, &mh, MSG_NOSIGNAL)) < 0 && errno == EINTR)
+	while ((n = sendmsg(sock, &mh, MSG_NOSIGNAL | flags)) < 0 && errno == EINTR)
 		;
 	return n == (ssize_t)sizeof m ? 0 : -1;
 }
@@ -70,15 +66,16 @@ static int recv_msg(int sock, struct msg *m, int *fd, int flags)
 
 /* ---- in the spawner ---- */
 
-struct live { pid_t pid; int index; };
+#define MAX_LIVE 64     /* -j's bound */
 
 struct spawner_state {
 	int sock, sigfd;
 	sigset_t mask;          /* the signal mask workers get back */
 	struct scenario *const *sc;
+	int n, jobs, next;
 	const struct worker_opts *o;
 	worker_fn *work;
-	struct live live[SPAWNER_MAX_EXITS];
+	struct { pid_t pid; int index; } live[MAX_LIVE];
 	int nlive;
 };
 
@@ -108,12 +105,8 @@ static void worker_run(struct spawner_state *st, int index, int fd)
 static void start_worker(struct spawner_state *st, int index)
 {
 	int p[2];
-	if (st->nlive == SPAWNER_MAX_EXITS) {
-		send_msg(st->sock, MSG_FAILED, index, EAGAIN, -1);
-		return;
-	}
 	if (pipe2(p, O_CLOEXEC) < 0) {
-		send_msg(st->sock, MSG_FAILED, index, errno, -1);
+		send_msg(st->sock, SPAWNER_FAILED, index, errno, -1, 0);
 		return;
 	}
 	pid_t pid = fork();
@@ -125,12 +118,20 @@ static void start_worker(struct spawner_state *st, int index)
 	close(p[1]);
 	if (pid < 0) {
 		close(p[0]);
-		send_msg(st->sock, MSG_FAILED, index, err, -1);
+		send_msg(st->sock, SPAWNER_FAILED, index, err, -1, 0);
 		return;
 	}
-	st->live[st->nlive++] = (struct live){ pid, index };
-	send_msg(st->sock, MSG_STARTED, index, pid, p[0]);
+	st->live[st->nlive].pid = pid;
+	st->live[st->nlive++].index = index;
+	send_msg(st->sock, SPAWNER_STARTED, index, pid, p[0], 0);
 	close(p[0]);
+}
+
+/* Keeps -j workers alive while cases are left. */
+static void fill(struct spawner_state *st)
+{
+	while (st->nlive < st->jobs && st->next < st->n)
+		start_worker(st, st->next++);
 }
 
 static void reap(struct spawner_state *st)
@@ -143,7 +144,7 @@ static void reap(struct spawner_state *st)
 	while ((pid = waitpid(-1, &status, WNOHANG)) > 0)
 		for (int i = 0; i < st->nlive; i++)
 			if (st->live[i].pid == pid) {
-				send_msg(st->sock, MSG_EXITED, st->live[i].index, status, -1);
+				send_msg(st->sock, SPAWNER_EXITED, st->live[i].index, status, -1, 0);
 				st->live[i] = st->live[--st->nlive];
 				break;
 			}
@@ -151,29 +152,26 @@ static void reap(struct spawner_state *st)
 
 static void spawner_main(struct spawner_state *st)
 {
-	for (;;) {
+	fill(st);
+	while (st->nlive) {
 		struct pollfd pf[2] = { { st->sock, POLLIN, 0 }, { st->sigfd, POLLIN, 0 } };
 		if (poll(pf, 2, -1) < 0 && errno != EINTR)
 			break;
-		if (pf[1].revents)
+		if (pf[1].revents) {
 			reap(st);
+			fill(st);
+		}
 		if (!pf[0].revents)
 			continue;
 		struct msg m;
-		int fd;
-		int got = recv_msg(st->sock, &m, &fd, MSG_DONTWAIT);
+		int fd, got = recv_msg(st->sock, &m, &fd, MSG_DONTWAIT);
 		if (fd >= 0)
 			close(fd);
 		if (got == 0)
-			break;          /* the scheduler is done (or gone) */
-		if (got < 0)
-			continue;
-		if (m.kind == MSG_START)
-			start_worker(st, m.index);
-		else if (m.kind == MSG_KILL)
-			for (int i = 0; i < st->nlive; i++)
-				if (st->live[i].index == m.index)
-					kill(st->live[i].pid, SIGKILL);
+			break;          /* the scheduler is gone */
+		for (int i = 0; got > 0 && m.kind == MSG_KILL && i < st->nlive; i++)
+			if (st->live[i].index == m.index)
+				kill(st->live[i].pid, SIGKILL);
 	}
 	for (int i = 0; i < st->nlive; i++)
 		kill(st->live[i].pid, SIGKILL);
@@ -183,15 +181,16 @@ static void spawner_main(struct spawner_state *st)
 
 /* ---- in the scheduler ---- */
 
-int spawner_open(struct spawner *sp, struct scenario *const *sc, const struct worker_opts *o,
-		 worker_fn *work)
+int spawner_open(struct spawner *sp, struct scenario *const *sc, int n, int jobs,
+		 const struct worker_opts *o, worker_fn *work)
 {
 	int sv[2];
-	memset(sp, 0, sizeof *sp);
+	sp->pid = 0;
 	sp->sock = -1;
 	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)
 		return -1;
-	struct spawner_state st = { .sock = sv[1], .sc = sc, .o = o, .work = work };
+	struct spawner_state st = { .sock = sv[1], .sc = sc, .n = n, .o = o, .work = work,
+				    .jobs = jobs < 1 ? 1 : jobs > MAX_LIVE ? MAX_LIVE : jobs };
 	sigset_t chld;
 	sigemptyset(&chld);
 	sigaddset(&chld, SIGCHLD);
@@ -225,78 +224,40 @@ int spawner_open(struct spawner *sp, struct scenario *const *sc, const struct wo
 	return 0;
 }
 
-static void gone(struct spawner *sp)
+void spawner_next(struct spawner *sp, struct spawner_event *ev)
 {
-	if (sp->sock >= 0)
+	struct msg m;
+	*ev = (struct spawner_event){ .kind = SPAWNER_GONE, .fd = -1 };
+	if (sp->sock < 0)
+		return;
+	int got = recv_msg(sp->sock, &m, &ev->fd, MSG_DONTWAIT);
+	if (got < 0) {
+		ev->kind = SPAWNER_NONE;
+	} else if (got == 0) {
 		close(sp->sock);
-	sp->sock = -1;
-}
-
-static void queue_exit(struct spawner *sp, const struct msg *m)
-{
-	if (sp->nexits < SPAWNER_MAX_EXITS)
-		sp->exits[sp->nexits++] = (struct spawner_exit){ m->index, m->value };
-}
-
-int spawner_start(struct spawner *sp, int index, int *fd)
-{
-	if (sp->sock < 0 || send_msg(sp->sock, MSG_START, index, 0, -1) < 0) {
-		gone(sp);
-		errno = EPIPE;
-		return -1;
-	}
-	for (;;) {
-		struct msg m;
-		int got = recv_msg(sp->sock, &m, fd, 0);
-		if (got <= 0) {
-			gone(sp);
-			errno = EPIPE;
-			return -1;
-		}
-		if (m.kind == MSG_EXITED) {
-			queue_exit(sp, &m);
-		} else if (m.kind == MSG_FAILED && m.index == index) {
-			errno = m.value;
-			return -1;
-		} else if (m.kind == MSG_STARTED && m.index == index && *fd >= 0) {
-			return 0;
-		} else if (*fd >= 0) {
-			close(*fd);
+		sp->sock = -1;
+	} else {
+		ev->kind = (enum spawner_event_kind)m.kind;
+		ev->index = m.index;
+		ev->value = m.value;
+		if (ev->kind == SPAWNER_STARTED && ev->fd < 0) {
+			ev->kind = SPAWNER_FAILED;      /* no pipe came with it */
+			ev->value = EBADMSG;
 		}
 	}
 }
 
-void spawner_kill(struct spawner *sp, int index)
+int spawner_kill(struct spawner *sp, int index)
 {
-	if (sp->sock >= 0)
-		send_msg(sp->sock, MSG_KILL, index, 0, -1);
-}
-
-int spawner_take_exit(struct spawner *sp, int *index, int *status)
-{
-	while (!sp->nexits && sp->sock >= 0) {
-		struct msg m;
-		int fd, got = recv_msg(sp->sock, &m, &fd, MSG_DONTWAIT);
-		if (fd >= 0)
-			close(fd);
-		if (got < 0)
-			return 0;
-		if (got == 0)
-			gone(sp);
-		else if (m.kind == MSG_EXITED)
-			queue_exit(sp, &m);
-	}
-	if (!sp->nexits)
-		return -1;
-	*index = sp->exits[0].index;
-	*status = sp->exits[0].status;
-	memmove(sp->exits, sp->exits + 1, (size_t)--sp->nexits * sizeof sp->exits[0]);
-	return 1;
+	/* never blocks: the spawner may itself be waiting to send to us */
+	return sp->sock >= 0 ? send_msg(sp->sock, MSG_KILL, index, 0, -1, MSG_DONTWAIT) : 0;
 }
 
 void spawner_close(struct spawner *sp)
 {
-	gone(sp);
+	if (sp->sock >= 0)
+		close(sp->sock);
+	sp->sock = -1;
 	while (sp->pid > 0 && waitpid(sp->pid, NULL, 0) < 0 && errno == EINTR)
 		;
 	sp->pid = 0;

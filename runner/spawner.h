@@ -1,55 +1,62 @@
-/* spawner: the process that forks the workers.
+/* spawner: the process that forks the workers and runs the queue.
  *
- * The scheduler forks it once, before the first case, and from then on
- * never forks itself: it asks the spawner for a worker and gets back the
- * worker's pid and the read end of its record pipe. The spawner reaps the
- * workers and passes their wait statuses on.
+ * The scheduler forks it once, before the first case, and never forks
+ * again. The spawner forks a worker for every case in order, never more
+ * than -j alive at once, and starts the next one as soon as it has reaped
+ * one. The scheduler hears of each start (with the read end of the
+ * worker's record pipe, as SCM_RIGHTS) and each exit (the wait status),
+ * and asks for kills on timeout.
  *
- * Why a process of its own: after a fork every page the parent writes while
- * the child lives is a copy-on-write fault (and on a virtual machine, a TLB
- * flush sent to the other CPUs). The scheduler writes all the time (JSON,
- * records, KTAP); the spawner writes almost nothing between two forks. It
- * was the largest part of netrepro's own cost per case in `make bench`.
+ * Why a process of its own: after a fork every page the forking process
+ * writes while the child lives is a copy-on-write fault (and on a virtual
+ * machine, a TLB flush sent to the other CPUs). The scheduler writes all
+ * the time (JSON, records, KTAP); the spawner writes almost nothing. And
+ * the next worker starts the moment the last one is reaped, without a
+ * round trip through the scheduler.
  *
  * Lifetime: the spawner dies with the scheduler (PDEATHSIG), and every
  * worker with the spawner, so a SIGKILL of netrepro still frees every
- * namespace. */
+ * namespace. It exits by itself once every worker has been reaped. */
 #ifndef NETREPRO_SPAWNER_H
 #define NETREPRO_SPAWNER_H
 
 #include "case.h"
 #include "worker.h"
 
-#include <sys/types.h>     /* pid_t */
-
-#define SPAWNER_MAX_EXITS 128
+#include <sys/types.h>
 
 struct spawner {
 	pid_t pid;
 	int sock;               /* SOCK_SEQPACKET to the spawner; -1 once it is gone */
-	/* wait statuses that came in while the scheduler waited for a start */
-	struct spawner_exit { int index, status; } exits[SPAWNER_MAX_EXITS];
-	int nexits;
 };
 
-/* Forks the spawner; its workers run work(sc[index], o, pipe). sc and o
- * must stay valid (the spawner keeps its own copy of them from the fork
- * on). Returns -1 with errno set. */
-int spawner_open(struct spawner *sp, struct scenario *const *sc, const struct worker_opts *o,
-		 worker_fn *work);
+/* Forks the spawner, which runs work(sc[i], o, pipe) for i = 0..n-1, at
+ * most jobs at a time. sc and o must stay valid (the spawner keeps its own
+ * copy of them from the fork on). Returns -1 with errno set. */
+int spawner_open(struct spawner *sp, struct scenario *const *sc, int n, int jobs,
+		 const struct worker_opts *o, worker_fn *work);
 
-/* A worker for sc[index]: *fd is the read end of its record pipe.
- * Returns -1 with errno set when no worker could be made (errno EPIPE when
- * the spawner is gone). */
-int spawner_start(struct spawner *sp, int index, int *fd);
+enum spawner_event_kind {
+	SPAWNER_NONE,           /* nothing to read now */
+	SPAWNER_STARTED,        /* fd: the read end of the worker's record pipe */
+	SPAWNER_FAILED,         /* value: the errno of pipe() or fork() */
+	SPAWNER_EXITED,         /* value: the wait status */
+	SPAWNER_GONE,           /* the spawner exited or died; nothing follows */
+};
 
-/* SIGKILL for the worker of index, if it has not been reaped yet. */
-void spawner_kill(struct spawner *sp, int index);
+struct spawner_event {
+	enum spawner_event_kind kind;
+	int index;              /* the case */
+	int value;
+	int fd;
+};
 
-/* Reads what the spawner sent (call when sp->sock is readable) and takes
- * one exit: returns 1 with *index and *status, 0 when there is none, -1
- * when the spawner is gone (its workers are dead: PDEATHSIG). */
-int spawner_take_exit(struct spawner *sp, int *index, int *status);
+/* The next event, without waiting (poll sp->sock for more). */
+void spawner_next(struct spawner *sp, struct spawner_event *ev);
+
+/* SIGKILL for the worker of index, if it has not been reaped yet.
+ * Returns -1 when the request could not be sent now (try again later). */
+int spawner_kill(struct spawner *sp, int index);
 
 /* Ends the spawner (it kills any worker still running) and reaps it. */
 void spawner_close(struct spawner *sp);

@@ -104,7 +104,7 @@ def test_killed_spawner_is_reported_and_leaves_nothing(private_binary, project, 
         assert len(ktap.results) == 6 and not [r for r in ktap.results if r[0]], out
         cases = json.loads(record.read_text())["cases"]
         assert [c["status"] for c in cases] == ["ERROR"] * 6
-        lost = [c for c in cases if "spawner process died" in (c["reason"] or "")]
+        lost = [c for c in cases if (c["reason"] or "").startswith("worker lost: netrepro's spawner")]
         unstarted = [c for c in cases if (c["reason"] or "").startswith("cannot start a worker")]
         assert len(lost) == 2 and len(unstarted) == 4, [c["reason"] for c in cases]
         # the two that ran had recorded their first steps before they died
