@@ -99,12 +99,12 @@ struct step {
 	char *text;                 /* the source line, trimmed: what the record calls `call` */
 	int host;                   /* index into scenario hosts */
 	const struct call_def *call;
-	struct arg args[CASE_MAX_ARGS];
+	struct arg *args;           /* nargs of them (at most CASE_MAX_ARGS) */
 	int nargs;
 	int capture;                /* slot written with the result, or -1 */
 	char **argv;                /* exec: the program and its arguments, NULL-terminated */
 	int *argv_var;              /* exec: per argument, an integer variable's slot, or -1 */
-	struct expect_alt alts[CASE_MAX_ALTS];
+	struct expect_alt *alts;    /* nalts of them (at most CASE_MAX_ALTS) */
 	int nalts;
 	/* loops */
 	long count, from, to, max;  /* REPEAT count; FOR from..to; UNTIL max */

@@ -177,6 +177,40 @@ static int want_sock(struct parser *p, const struct token *t, struct arg *a)
 }
 
 /* [LEVEL,] OPTION then, for setsockopt, the value in the option's shape. */
+/* A step's arguments and alternatives get the full capacity while the
+ * line is parsed (pointers into them stay valid), and only what they use
+ * once it is done (step_fit): the whole case library is in memory, and in
+ * every worker's page tables, so a step is kept small. */
+static struct arg *arg_next(struct step *st)
+{
+	if (!st->args)
+		st->args = calloc(CASE_MAX_ARGS, sizeof *st->args);
+	return &st->args[st->nargs++];
+}
+
+static struct expect_alt *alt_next(struct step *st)
+{
+	if (!st->alts)
+		st->alts = calloc(CASE_MAX_ALTS, sizeof *st->alts);
+	return &st->alts[st->nalts++];
+}
+
+static void *fit(void *p, size_t n, size_t size)
+{
+	if (!n) {
+		free(p);
+		return NULL;
+	}
+	void *q = realloc(p, n * size);
+	return q ? q : p;
+}
+
+static void step_fit(struct step *st)
+{
+	st->args = fit(st->args, (size_t)st->nargs, sizeof *st->args);
+	st->alts = fit(st->alts, (size_t)st->nalts, sizeof *st->alts);
+}
+
 static int want_option(struct parser *p, struct token **at, int nat, int *k, struct step *st, int set)
 {
 	struct arg lvl;
@@ -197,7 +231,7 @@ static int want_option(struct parser *p, struct token **at, int nat, int *k, str
 	if (lvltok && lvl.i != d->level)
 		return perr(p, t->col, "%s is not an option of level %s (it is %s)", d->name, lvltok->text,
 			    table_name(tbl_level, d->level));
-	struct arg *a = &st->args[st->nargs++];
+	struct arg *a = arg_next(st);
 	*a = (struct arg){ .kind = ARG_NAME, .i = d->level, .str = strdup(d->name), .pos = { p->file, p->line, t->col } };
 	if (!set)
 		return d->kind == OV_INT || d->kind == OV_IFINDEX ? 0
@@ -215,7 +249,7 @@ static int want_option(struct parser *p, struct token **at, int nat, int *k, str
 			return perr(p, at[nat - 1]->col, "%s needs more values", d->name);
 		}
 		const struct token *v = at[(*k)++];
-		struct arg *va = &st->args[st->nargs++];
+		struct arg *va = arg_next(st);
 		va->pos = (struct srcpos){ p->file, p->line, v->col };
 		int rc = *shape == 'i' ? want_int(p, v, va) : *shape == 'P' ? parse_addr(p, v, 0, va) : 0;
 		if (*shape == 'n' && v->kind == TOK_WORD && ((v->text[0] >= '0' && v->text[0] <= '9') || v->text[0] == '$'))
@@ -257,7 +291,7 @@ static int parse_args(struct parser *p, struct token **at, int nat, struct step 
 			continue;
 		}
 		const struct token *t = at[k++];
-		struct arg *a = &st->args[st->nargs++];
+		struct arg *a = arg_next(st);
 		a->pos = (struct srcpos){ p->file, p->line, t->col };
 		int rc = 0;
 		switch (*sig) {
@@ -286,8 +320,9 @@ static int parse_args(struct parser *p, struct token **at, int nat, struct step 
 			if (nat == 1) {
 				rc = want_sock(p, t, a);
 			} else if ((rc = parse_addr(p, t, 1, a)) == 0 && k < nat) {
-				st->args[st->nargs].pos = (struct srcpos){ p->file, p->line, at[k]->col };
-				rc = parse_addr(p, at[k++], 1, &st->args[st->nargs++]);
+				struct arg *peer = arg_next(st);
+				peer->pos = (struct srcpos){ p->file, p->line, at[k]->col };
+				rc = parse_addr(p, at[k++], 1, peer);
 			}
 			break;
 		}
@@ -372,7 +407,7 @@ int parse_alts(struct parser *p, const struct token *t, int i, int n,
 			return perr(p, t[i].col, "too many alternatives");
 		if (i >= n)
 			return perr(p, t[i].col, "missing expected result");
-		struct expect_alt *alt = &st->alts[st->nalts++];
+		struct expect_alt *alt = alt_next(st);
 		if (parse_expect(p, &t[i], call, &alt->e) < 0)
 			return -1;
 		i++;
@@ -408,6 +443,8 @@ void step_free(struct step *st)
 		cond_free(st->alts[i].guard);
 		free(st->alts[i].e.str);
 	}
+	free(st->args);
+	free(st->alts);
 	for (int i = 0; i < st->nbody; i++)
 		step_free(&st->body[i]);
 	free(st->body);
@@ -416,6 +453,7 @@ void step_free(struct step *st)
 static void frame_push_step(struct parser *p, struct step *st)
 {
 	struct frame *f = &p->frames[p->depth];
+	step_fit(st);
 	GROW(f->items, f->n);
 	f->items[f->n++] = *st;
 }

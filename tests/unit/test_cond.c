@@ -456,6 +456,8 @@ static void test_outcome_text(void **state)
 /* A step with alternatives, guards parsed from text. */
 static void add_alt(struct pc *c, struct step *st, const char *guard, enum expect_kind k, long i)
 {
+	if (!st->alts)
+		st->alts = calloc(CASE_MAX_ALTS, sizeof *st->alts);
 	struct expect_alt *a = &st->alts[st->nalts++];
 	a->guard = guard ? cond_of(c, guard) : NULL;
 	if (guard && !a->guard)
@@ -498,6 +500,7 @@ static void test_expect_pick(void **state)
 	assert_null(expect_pick(&st, &ctx));
 	for (int i = 0; i < st.nalts; i++)
 		cond_free(st.alts[i].guard);
+	free(st.alts);
 
 	/* no alternatives at all: record only */
 	struct step bare = { .kind = STEP_CALL };
