@@ -66,39 +66,76 @@ static int parse_cmp(struct parser *p, const struct token *t, int *i, int end, s
 	return 0;
 }
 
-/* cond := cmp ('and' cmp)* ('or' cond)?  On error *out is NULL: the caller
- * may hand it to cond_free() (or step_free()) either way. */
-int parse_cond(struct parser *p, const struct token *t, int *i, int end, struct cond **out)
+static int parse_or(struct parser *p, const struct token *t, int *i, int end, struct cond **out);
+
+static struct cond *join(int kind, struct cond *l, struct cond *r)
 {
+	struct cond *c = calloc(1, sizeof *c);
+	c->kind = kind;
+	c->l = l;
+	c->r = r;
+	return c;
+}
+
+/* primary := '(' or ')' | cmp */
+static int parse_primary(struct parser *p, const struct token *t, int *i, int end, struct cond **out)
+{
+	if (*i >= end || !tok_is(&t[*i], "("))
+		return parse_cmp(p, t, i, end, out);
+	int open = (*i)++;
+	if (parse_or(p, t, i, end, out) < 0)
+		return -1;
+	if (*i < end && tok_is(&t[*i], ")")) {
+		(*i)++;
+		return 0;
+	}
+	cond_free(*out);
 	*out = NULL;
-	for (;;) {
-		struct cond *term = NULL;
-		if (parse_cmp(p, t, i, end, &term) < 0) {
+	return perr(p, t[*i < end ? *i : end].col, "expected ')' to close the '(' at column %d",
+		    t[open].col);
+}
+
+/* and := primary ('and' primary)* */
+static int parse_and(struct parser *p, const struct token *t, int *i, int end, struct cond **out)
+{
+	if (parse_primary(p, t, i, end, out) < 0)
+		return -1;
+	while (*i < end && tok_is(&t[*i], "and")) {
+		struct cond *rhs = NULL;
+		(*i)++;
+		if (parse_primary(p, t, i, end, &rhs) < 0) {
 			cond_free(*out);
 			*out = NULL;
 			return -1;
 		}
-		while (*i < end && tok_is(&t[*i], "and")) {
-			struct cond *rhs = NULL;
-			(*i)++;
-			if (parse_cmp(p, t, i, end, &rhs) < 0) {
-				cond_free(term);
-				cond_free(*out);
-				*out = NULL;
-				return -1;
-			}
-			struct cond *both = calloc(1, sizeof *both);
-			*both = (struct cond){ .kind = COND_AND, .l = term, .r = rhs };
-			term = both;
-		}
-		if (*out) {
-			struct cond *either = calloc(1, sizeof *either);
-			*either = (struct cond){ .kind = COND_OR, .l = *out, .r = term };
-			term = either;
-		}
-		*out = term;
-		if (*i >= end || !tok_is(&t[*i], "or"))
-			return 0;
-		(*i)++;
+		*out = join(COND_AND, *out, rhs);
 	}
+	return 0;
+}
+
+/* or := and ('or' and)* */
+static int parse_or(struct parser *p, const struct token *t, int *i, int end, struct cond **out)
+{
+	if (parse_and(p, t, i, end, out) < 0)
+		return -1;
+	while (*i < end && tok_is(&t[*i], "or")) {
+		struct cond *rhs = NULL;
+		(*i)++;
+		if (parse_and(p, t, i, end, &rhs) < 0) {
+			cond_free(*out);
+			*out = NULL;
+			return -1;
+		}
+		*out = join(COND_OR, *out, rhs);
+	}
+	return 0;
+}
+
+/* cond := or; 'and' binds tighter than 'or', parentheses group. On error
+ * *out is NULL: the caller may hand it to cond_free() (or step_free())
+ * either way. */
+int parse_cond(struct parser *p, const struct token *t, int *i, int end, struct cond **out)
+{
+	*out = NULL;
+	return parse_or(p, t, i, end, out);
 }

@@ -283,3 +283,33 @@ def test_progress_line_on_a_terminal(project, netrepro, h):
     assert r.returncode == 0
     assert b"e2e/pass[port=80]" in tty and b"/2]" in tty, tty
     h.Ktap(r.stdout).check_wellformed()     # stdout stays pure KTAP
+
+
+GROUPED = '''
+    title "a second bind on one port, SO_REUSEADDR on both or neither"
+    use   fixtures/host.net
+    vary  r1 = 0, 1
+    vary  r2 = 0, 1
+
+    on a
+      s = socket(INET, STREAM)
+      t = socket(INET, STREAM)
+      setsockopt(s, SO_REUSEADDR, $r1)   = 0
+      setsockopt(t, SO_REUSEADDR, $r2)   = 0
+      bind(s, 127.0.0.1:8080)            = 0
+      bind(t, 127.0.0.1:8080)            = 0 when (r1 == 1) and (r2 == 1 and kernel >= 2.6) | EADDRINUSE when (r1 == 0 or r2 == 0) | EINVAL
+'''
+
+
+def test_parenthesised_conditions_pick_the_expectation(project, run, h):
+    """Two unbound sockets, neither listening: the second bind succeeds only
+    with SO_REUSEADDR on both; each variant must land on its own alternative
+    (a wrong grouping would expect 0 or EINVAL somewhere and fail)."""
+    h.write_case(project, "e2e/grouped", GROUPED)
+    r = run("run", "--json", "out.json", "cases", cwd=project)
+    assert r.returncode == 0, r.stdout + r.stderr
+    rec = json.load(open(project / "out.json"))
+    got = {c["id"]: c["steps"][-1]["expected"] for c in rec["cases"]}
+    assert got == {
+        "e2e/grouped[r1=0,r2=0]": "EADDRINUSE", "e2e/grouped[r1=0,r2=1]": "EADDRINUSE",
+        "e2e/grouped[r1=1,r2=0]": "EADDRINUSE", "e2e/grouped[r1=1,r2=1]": "0"}, got

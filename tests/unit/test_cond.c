@@ -181,6 +181,16 @@ static void test_cond_tree_shape(void **state)
 	assert_int_equal(t->r->r->kv.v[1], 3);
 	cond_free(t);
 
+	/* parentheses group: and(or(a == 1, b == 2), kernel >= 6.3) */
+	t = cond_of(&c, "(a == 1 or b == 2) and kernel >= 6.3");
+	assert_non_null(t);
+	assert_int_equal(t->kind, COND_AND);
+	assert_int_equal(t->l->kind, COND_OR);
+	assert_int_equal(t->l->l->variant, 0);
+	assert_int_equal(t->l->r->variant, 1);
+	assert_int_equal(t->r->subj, SUBJ_KERNEL);
+	cond_free(t);
+
 	/* a chain of or is left-nested, every operator kept */
 	t = cond_of(&c, "a != 1 or a < 2 or a <= 3 or a > 4 or a >= 5");
 	assert_non_null(t);
@@ -222,6 +232,22 @@ static void test_cond_precedence_eval(void **state)
 	assert_false(eval_in("b == 2 and kernel >= 6.3 or a == 0", &w));
 	w.a = "0";
 	assert_true(eval_in("b == 2 and kernel >= 6.3 or a == 0", &w));
+
+	/* parentheses: the other reading, (a == 1 or b == 2) and kernel >= 6.3 */
+	const char *grouped = "(a == 1 or b == 2) and kernel >= 6.3";
+	w.a = "1"; w.b = "9"; w.kernel = "5.10";
+	assert_true(eval_in(e, &w));
+	assert_false(eval_in(grouped, &w));
+	w.kernel = "6.3";
+	assert_true(eval_in(grouped, &w));
+	w.a = "0"; w.b = "2";
+	assert_true(eval_in(grouped, &w));
+	w.b = "3";
+	assert_false(eval_in(grouped, &w));
+	/* nested, and around a single comparison */
+	w.a = "0"; w.b = "2"; w.kernel = "6.1";
+	assert_true(eval_in("((a == 1) or (b == 2 and (kernel < 6.3)))", &w));
+	assert_false(eval_in("a == 1 or (b == 2 and kernel >= 6.3)", &w));
 }
 
 static void test_cond_kernel_ranges(void **state)
@@ -309,6 +335,14 @@ static void test_cond_parse_errors(void **state)
 		{ "a == 1 or kernel >= 6.x", "t.case:7:21: bad kernel version '6.x'" },
 		{ "a == 1 and b == 2 or b == 3 and c == 4", "t.case:7:33: unknown condition subject 'c'" },
 		{ "a == 1 or b == 2 or", "t.case:7:18: incomplete condition" },
+		{ "(a == 1 or b == 2", "t.case:7:17: expected ')' to close the '(' at column 1" },
+		{ "((a == 1) and b == 2", "t.case:7:20: expected ')' to close the '(' at column 1" },
+		{ "(a == 1 b == 2)", "t.case:7:9: expected ')' to close the '(' at column 1" },
+		{ "()", "t.case:7:2: incomplete condition" },
+		{ "( )", "t.case:7:3: incomplete condition" },
+		{ "(kernel >= 6.x)", "t.case:7:12: bad kernel version '6.x'" },
+		{ "a == 1 and (b == 2 or c == 3)", "t.case:7:23: unknown condition subject 'c'" },
+		{ "a == 1)", "trailing ')'" },
 	};
 	for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
 		struct pc c;
