@@ -66,7 +66,8 @@ static int parse_cmp(struct parser *p, const struct token *t, int *i, int end, s
 	return 0;
 }
 
-static int parse_or(struct parser *p, const struct token *t, int *i, int end, struct cond **out);
+static int parse_level(struct parser *p, const struct token *t, int *i, int end, int level,
+		       struct cond **out);
 
 static struct cond *join(int kind, struct cond *l, struct cond *r)
 {
@@ -77,13 +78,13 @@ static struct cond *join(int kind, struct cond *l, struct cond *r)
 	return c;
 }
 
-/* primary := '(' or ')' | cmp */
+/* primary := '(' cond ')' | cmp */
 static int parse_primary(struct parser *p, const struct token *t, int *i, int end, struct cond **out)
 {
 	if (*i >= end || !tok_is(&t[*i], "("))
 		return parse_cmp(p, t, i, end, out);
 	int open = (*i)++;
-	if (parse_or(p, t, i, end, out) < 0)
+	if (parse_level(p, t, i, end, 0, out) < 0)
 		return -1;
 	if (*i < end && tok_is(&t[*i], ")")) {
 		(*i)++;
@@ -95,47 +96,36 @@ static int parse_primary(struct parser *p, const struct token *t, int *i, int en
 		    t[open].col);
 }
 
-/* and := primary ('and' primary)* */
-static int parse_and(struct parser *p, const struct token *t, int *i, int end, struct cond **out)
+/* level 0 := level 1 ('or' level 1)*;  level 1 := primary ('and' primary)*
+ * (left-nested: a or b or c is (a or b) or c) */
+static int parse_level(struct parser *p, const struct token *t, int *i, int end, int level,
+		       struct cond **out)
 {
-	if (parse_primary(p, t, i, end, out) < 0)
+	static const struct { const char *word; int kind; } ops[] = {
+		{ "or", COND_OR }, { "and", COND_AND },
+	};
+	if (level == 2)
+		return parse_primary(p, t, i, end, out);
+	if (parse_level(p, t, i, end, level + 1, out) < 0)
 		return -1;
-	while (*i < end && tok_is(&t[*i], "and")) {
+	while (*i < end && tok_is(&t[*i], ops[level].word)) {
 		struct cond *rhs = NULL;
 		(*i)++;
-		if (parse_primary(p, t, i, end, &rhs) < 0) {
+		if (parse_level(p, t, i, end, level + 1, &rhs) < 0) {
 			cond_free(*out);
 			*out = NULL;
 			return -1;
 		}
-		*out = join(COND_AND, *out, rhs);
+		*out = join(ops[level].kind, *out, rhs);
 	}
 	return 0;
 }
 
-/* or := and ('or' and)* */
-static int parse_or(struct parser *p, const struct token *t, int *i, int end, struct cond **out)
-{
-	if (parse_and(p, t, i, end, out) < 0)
-		return -1;
-	while (*i < end && tok_is(&t[*i], "or")) {
-		struct cond *rhs = NULL;
-		(*i)++;
-		if (parse_and(p, t, i, end, &rhs) < 0) {
-			cond_free(*out);
-			*out = NULL;
-			return -1;
-		}
-		*out = join(COND_OR, *out, rhs);
-	}
-	return 0;
-}
-
-/* cond := or; 'and' binds tighter than 'or', parentheses group. On error
- * *out is NULL: the caller may hand it to cond_free() (or step_free())
- * either way. */
+/* cond: 'and' binds tighter than 'or', parentheses group. On error *out
+ * is NULL: the caller may hand it to cond_free() (or step_free()) either
+ * way. */
 int parse_cond(struct parser *p, const struct token *t, int *i, int end, struct cond **out)
 {
 	*out = NULL;
-	return parse_or(p, t, i, end, out);
+	return parse_level(p, t, i, end, 0, out);
 }
