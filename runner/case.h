@@ -83,7 +83,8 @@ struct expect {
 	int var;
 	char *str;                  /* STR, owned */
 	size_t len;
-	char text[CASE_NAME];       /* as written, for the record */
+	char text[CASE_NAME];       /* as written, for the record: the whole "A or B" */
+	struct expect *or;          /* "= A or B": another answer that passes too (owned) */
 };
 struct expect_alt {
 	struct cond *guard;         /* NULL: always */

@@ -12,7 +12,7 @@ const struct expect *expect_pick(const struct step *st, const struct cond_ctx *c
 	return NULL;
 }
 
-int expect_match(const struct expect *e, const struct outcome *o, const long *vars)
+static int match_one(const struct expect *e, const struct outcome *o, const long *vars)
 {
 	int ok = !o->timed_out && !o->failed;
 	switch (e->kind) {
@@ -25,6 +25,14 @@ int expect_match(const struct expect *e, const struct outcome *o, const long *va
 	case EXP_STATE: return ok && o->ret == e->i;
 	case EXP_TIMEOUT: return o->timed_out;
 	}
+	return 0;
+}
+
+int expect_match(const struct expect *e, const struct outcome *o, const long *vars)
+{
+	for (; e; e = e->or)
+		if (match_one(e, o, vars))
+			return 1;
 	return 0;
 }
 

@@ -392,6 +392,52 @@ static int parse_expect(struct parser *p, const struct token *t, const struct ca
 	return 0;
 }
 
+void expect_free(struct expect *e)
+{
+	free(e->str);
+	for (struct expect *next, *o = e->or; o; o = next) {
+		next = o->or;
+		free(o->str);
+		free(o);
+	}
+	e->or = NULL;
+}
+
+#define MAX_ANSWERS 4
+
+/* "A or B or C" from t[*i]: one expectation, the others chained on its
+ * `or`; its text becomes the whole, for the record. */
+static int parse_answers(struct parser *p, const struct token *t, int *i, int n,
+			 const struct call_def *call, struct expect *e)
+{
+	int first = *i;
+	if (parse_expect(p, &t[(*i)++], call, e) < 0)
+		return -1;
+	struct expect **tail = &e->or;
+	for (int count = 1; *i < n && tok_is(&t[*i], "or"); count++) {
+		if (count == MAX_ANSWERS)
+			return perr(p, t[*i].col, "at most %d answers joined with 'or'", MAX_ANSWERS);
+		if (*i + 1 >= n)
+			return perr(p, t[*i].col, "missing expected result after 'or'");
+		*tail = calloc(1, sizeof **tail);
+		if (parse_expect(p, &t[*i + 1], call, *tail) < 0)
+			return -1;
+		tail = &(*tail)->or;
+		*i += 2;
+	}
+	if (e->or) {
+		char *whole = tokens_text(t, first, *i);
+		if (strlen(whole) >= sizeof e->text) {
+			free(whole);
+			return perr(p, t[first].col, "expected results too long (%zu characters at most)",
+				    sizeof e->text - 1);
+		}
+		snprintf(e->text, sizeof e->text, "%s", whole);
+		free(whole);
+	}
+	return 0;
+}
+
 /* "= A when COND | B when COND | C", from t[i] (the '='). */
 int parse_alts(struct parser *p, const struct token *t, int i, int n,
 	       const struct call_def *call, struct step *st)
@@ -408,9 +454,8 @@ int parse_alts(struct parser *p, const struct token *t, int i, int n,
 		if (i >= n)
 			return perr(p, t[i].col, "missing expected result");
 		struct expect_alt *alt = alt_next(st);
-		if (parse_expect(p, &t[i], call, &alt->e) < 0)
+		if (parse_answers(p, t, &i, n, call, &alt->e) < 0)
 			return -1;
-		i++;
 		if (i < n && tok_is(&t[i], "when")) {
 			int end = i + 1;
 			while (end < n && !tok_is(&t[end], "|"))
@@ -441,7 +486,7 @@ void step_free(struct step *st)
 		free(st->args[i].str);
 	for (int i = 0; i < st->nalts; i++) {
 		cond_free(st->alts[i].guard);
-		free(st->alts[i].e.str);
+		expect_free(&st->alts[i].e);
 	}
 	free(st->args);
 	free(st->alts);
@@ -484,8 +529,10 @@ static int stmt_end(struct parser *p, struct line_toks *lt)
 	static const struct call_def loop_result = { "repeat", CALL_SLEEP, "", VAL_ZERO };
 	int rc = parse_alts(p, lt->t, 1, lt->n, &loop_result, &st);
 	for (int i = 0; rc == 0 && i < st.nalts; i++)
-		if (st.alts[i].e.kind != EXP_ERRNO && st.alts[i].e.kind != EXP_INT)
-			rc = perr(p, lt->t[1].col, "'repeat until error' ends with an errno (or 0: no error)");
+		for (const struct expect *e = &st.alts[i].e; rc == 0 && e; e = e->or)
+			if (e->kind != EXP_ERRNO && e->kind != EXP_INT)
+				rc = perr(p, lt->t[1].col,
+					  "'repeat until error' ends with an errno (or 0: no error)");
 	frame_push_step(p, &st);
 	return rc;
 }

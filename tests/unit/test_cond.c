@@ -402,6 +402,17 @@ static void test_expect_match_kinds(void **state)
 	/* a failure is not "the value -1" */
 	assert_false(expect_match(&im1, &inuse, vars));
 
+	/* "0 or EADDRINUSE or TIMEOUT": any answer of the chain passes */
+	struct expect tmo = { .kind = EXP_TIMEOUT };
+	struct expect eaddr = { .kind = EXP_ERRNO, .i = EADDRINUSE, .or = &tmo };
+	struct expect chain = { .kind = EXP_INT, .i = 0, .or = &eaddr };
+	assert_true(expect_match(&chain, &zero, vars));
+	assert_true(expect_match(&chain, &inuse, vars));
+	assert_true(expect_match(&chain, &to, vars));
+	assert_false(expect_match(&chain, &five, vars));
+	assert_false(expect_match(&chain, &again, vars));
+	assert_false(expect_match(&eaddr, &zero, vars));    /* the head is one of them */
+
 	struct expect v = { .kind = EXP_VAR, .var = 1 };
 	assert_true(expect_match(&v, &port, vars));
 	assert_false(expect_match(&v, &five, vars));

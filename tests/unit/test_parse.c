@@ -730,7 +730,9 @@ static void test_alternatives(void **state)
 		"  bind(s, 0.0.0.0:1) = EADDRINUSE when v == 0 and kernel >= 6.1 | "
 		"EACCES when platform == wsl2 or privilege != root | 0\n"
 		"  listen(s, 1) = 0 when v == 1\n"
-		"  close(s) = EBADF when v == 0 | ok\n");
+		"  close(s) = EBADF when v == 0 | ok\n"
+		"  t = socket(INET, STREAM)\n"
+		"  bind(t, 0.0.0.0:1) = 0 or EADDRINUSE or EACCES when v == 1 | EPERM\n");
 	assert_int_equal(cf.n, 2);
 	for (int k = 0; k < 2; k++) {
 		const struct scenario *sc = cf.sc[k];
@@ -766,6 +768,20 @@ static void test_alternatives(void **state)
 		assert_int_equal(step_at(sc, 2)->nalts, 1);
 		assert_int_equal(step_at(sc, 3)->nalts, 2);
 		assert_int_equal(step_at(sc, 3)->alts[1].e.kind, EXP_OK);
+
+		/* "A or B or C": one alternative, its answers chained */
+		st = step_at(sc, 5);
+		assert_int_equal(st->nalts, 2);
+		const struct expect *e = &st->alts[0].e;
+		assert_string_equal(e->text, "0 or EADDRINUSE or EACCES");
+		assert_int_equal(e->kind, EXP_INT);
+		assert_int_equal(e->or->kind, EXP_ERRNO);
+		assert_int_equal(e->or->i, EADDRINUSE);
+		assert_int_equal(e->or->or->i, EACCES);
+		assert_null(e->or->or->or);
+		assert_non_null(st->alts[0].guard);
+		assert_string_equal(st->alts[1].e.text, "EPERM");
+		assert_null(st->alts[1].e.or);
 	}
 	case_file_free(&cf);
 }
@@ -1167,6 +1183,17 @@ static const struct err_case step_errors[] = {
 	{ PRE "  bind(s, 10.0.0.1:80) = 0 when kernel < 6.1 | 0 | EACCES\n", 4, 50,
 	  "an alternative without 'when' must come last" },
 	{ PRE "  bind(s, 10.0.0.1:80) = 0 when kernel < 6.1 |\n", 4, 46, "missing expected result" },
+	/* answers joined with or */
+	{ PRE "  bind(s, 10.0.0.1:80) = 0 or\n", 4, 28, "missing expected result after 'or'" },
+	{ PRE "  bind(s, 10.0.0.1:80) = 0 or EFOO\n", 4, 31, "unknown errno 'EFOO'" },
+	{ PRE "  bind(s, 10.0.0.1:80) = 0 or when kernel < 6.1\n", 4, 31, "unknown result 'when'" },
+	{ PRE "  bind(s, 10.0.0.1:80) = EPERM or EACCES or EINVAL or ENOENT or EBADF\n", 4, 62,
+	  "at most 4 answers joined with 'or'" },
+	{ PRE "  bind(s, 10.0.0.1:80) = EADDRNOTAVAIL or EADDRNOTAVAIL or EADDRNOTAVAIL or EADDRNOTAVAIL\n",
+	  4, 26, "expected results too long (63 characters at most)" },
+	{ PRE "  state(s) = TIME_WAIT or EBADF\n", 4, 27, "unknown TCP state 'EBADF'" },
+	{ PRE "  n = repeat until error\n    close(s)\n  end = EBADF or ok\n", 6, 7,
+	  "'repeat until error' ends with an errno (or 0: no error)" },
 	/* blocks */
 	{ PRE "  end\n", 4, 3, "'end' without an open block" },
 	{ PRE "  repeat 3\n    close(s)\n", 4, 3, "'repeat' block has no matching 'end'" },
