@@ -64,13 +64,10 @@ static int parse_vary(struct parser *p, struct line_toks *lt, struct dims *d)
 
 static int scan_vary(struct parser *p, const char *text, struct dims *d)
 {
-	int rc = 0;
-	p->line = 0;
-	for (const char *s = text; *s && !rc;) {
-		size_t n = strcspn(s, "\n");
-		char *line = strndup(s, n), msg[CASE_ERRLEN];
-		s += n + (s[n] == '\n');
-		p->line++;
+	int rc = 0, last = 0;
+	const char *s = text;
+	char *line, msg[CASE_ERRLEN];
+	while (!rc && (line = next_line(p, &s, &last, &rc))) {
 		struct line_toks lt;
 		int col = 1;
 		if (lex_line(line, NULL, &lt, &col, msg, sizeof msg) < 0) {
@@ -82,6 +79,7 @@ static int scan_vary(struct parser *p, const char *text, struct dims *d)
 		}
 		free(line);
 	}
+	p->nsegs = 0;
 	return rc;
 }
 

@@ -12,16 +12,110 @@
 #include <unistd.h>
 
 
-int perr(struct parser *p, int col, const char *fmt, ...)
+struct srcpos pos_at(const struct parser *p, int col)
 {
-	int n = snprintf(p->err, CASE_ERRLEN, "%s:%d:%d: ", p->file, p->line, col);
+	struct srcpos at = { p->file, p->line, col };
+	for (int k = p->nsegs - 1; k > 0; k--)
+		if (col > p->seg_off[k]) {
+			at.line = p->seg_line[k];
+			at.col = col - p->seg_off[k];
+			break;
+		}
+	return at;
+}
+
+static int verr(struct parser *p, const struct srcpos *at, const char *fmt, va_list ap)
+{
+	int n = snprintf(p->err, CASE_ERRLEN, "%s:%d:%d: ", at->file, at->line, at->col);
 	if (n < 0 || n >= CASE_ERRLEN)
 		return -1;  /* a path that long leaves no room for the message */
+	vsnprintf(p->err + n, CASE_ERRLEN - (size_t)n, fmt, ap);
+	return -1;
+}
+
+int perr(struct parser *p, int col, const char *fmt, ...)
+{
+	struct srcpos at = pos_at(p, col);
 	va_list ap;
 	va_start(ap, fmt);
-	vsnprintf(p->err + n, CASE_ERRLEN - (size_t)n, fmt, ap);
+	verr(p, &at, fmt, ap);
 	va_end(ap);
 	return -1;
+}
+
+int perr_at(struct parser *p, const struct srcpos *at, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	verr(p, at, fmt, ap);
+	va_end(ap);
+	return -1;
+}
+
+/* The column of a trailing '\' that continues the line, or 0: not in a
+ * string, not in a comment, only blanks after it. */
+static size_t continues(const char *line, size_t n)
+{
+	size_t last = 0;
+	for (size_t i = 0, in_str = 0; i < n; i++) {
+		char c = line[i];
+		if (in_str) {
+			if (c == '\\' && i + 1 < n)
+				i++;
+			else if (c == '"')
+				in_str = 0;
+			continue;
+		}
+		if (c == '#')
+			return 0;
+		if (c == '"')
+			in_str = 1;
+		if (!strchr(" \t\r", c))
+			last = c == '\\' ? i + 1 : 0;
+		if (c == '"')
+			last = 0;
+	}
+	return last;
+}
+
+char *next_line(struct parser *p, const char **s, int *last, int *rc)
+{
+	*rc = 0;
+	p->nsegs = 0;
+	if (!**s)
+		return NULL;
+	char *out = NULL;
+	size_t len = 0;
+	p->line = *last + 1;
+	for (;;) {
+		size_t n = strcspn(*s, "\n"), bs;
+		char *grown = realloc(out, len + n + 1);
+		if (!grown)
+			abort();
+		out = grown;
+		if (p->nsegs < MAX_CONTINUED) {
+			p->seg_line[p->nsegs] = *last + 1;
+			p->seg_off[p->nsegs++] = (int)len;
+		}
+		memcpy(out + len, *s, n);
+		out[len + n] = '\0';
+		bs = continues(out + len, n);
+		len += n;
+		*s += n + ((*s)[n] == '\n');
+		++*last;
+		if (!bs)
+			return out;
+		out[len - n + bs - 1] = ' ';
+		if (!**s)
+			*rc = perr(p, (int)(len - n + bs), "'\\' continues the last line of the file");
+		else if (p->nsegs == MAX_CONTINUED)
+			*rc = perr(p, (int)(len - n + bs), "more than %d lines joined with '\\'",
+				   MAX_CONTINUED);
+		if (*rc) {
+			free(out);
+			return NULL;
+		}
+	}
 }
 
 void *case_grow(void *arr, int n, size_t size)
@@ -118,7 +212,7 @@ static int valid_ip(const char *s)
 
 static struct srcpos here(struct parser *p, const struct token *t)
 {
-	return (struct srcpos){ p->file, p->line, t->col };
+	return pos_at(p, t->col);
 }
 
 static int stmt_host(struct parser *p, struct line_toks *lt)
@@ -581,7 +675,8 @@ static int parse_line(struct parser *p, struct line_toks *lt, int fixture)
 			p->skipping = !keep;
 		if (guarded) {  /* case_load checks that some variant runs it */
 			GROW(p->sc->on_when, p->sc->non_when);
-			p->sc->on_when[p->sc->non_when++] = (struct on_when){ p->line, t->col, keep };
+			struct srcpos at = pos_at(p, t->col);
+			p->sc->on_when[p->sc->non_when++] = (struct on_when){ at.line, at.col, keep };
 		}
 		return keep ? statements[i].fn(p, lt) : 0;
 	}
@@ -594,13 +689,10 @@ static int parse_line(struct parser *p, struct line_toks *lt, int fixture)
 
 int parse_text(struct parser *p, const char *text, int fixture)
 {
-	int rc = 0, saved_line = p->line;
-	p->line = 0;
-	for (const char *s = text; *s && !rc;) {
-		size_t n = strcspn(s, "\n");
-		char *line = strndup(s, n);
-		s += n + (s[n] == '\n');
-		p->line++;
+	int rc = 0, saved_line = p->line, last = 0;
+	const char *s = text;
+	char *line;
+	while (!rc && (line = next_line(p, &s, &last, &rc))) {
 		p->raw = line;
 		struct line_toks lt;
 		int col = 1;
@@ -615,11 +707,12 @@ int parse_text(struct parser *p, const char *text, int fixture)
 		free(line);
 		p->raw = NULL;
 	}
+	p->nsegs = 0;
 	if (!rc && !fixture && p->depth) {
 		struct step *open = &p->frames[p->depth].hdr;
 		p->line = open->pos.line;
-		rc = perr(p, open->pos.col, "'%s' block has no matching 'end'",
-			  open->kind == STEP_FOR ? "for" : "repeat");
+		rc = perr_at(p, &open->pos, "'%s' block has no matching 'end'",
+			     open->kind == STEP_FOR ? "for" : "repeat");
 	}
 	if (rc == 0)
 		p->line = saved_line;
@@ -643,10 +736,8 @@ static int has_interface(const struct scenario *sc, int host, const char *ifname
 
 static int no_interface(struct parser *p, const struct srcpos *at, int host, const char *ifname)
 {
-	p->file = at->file;
-	p->line = at->line;
-	return perr(p, at->col, "host %s has no interface '%s' (lo, or an end of a 'link')",
-		    p->sc->hosts[host], ifname);
+	return perr_at(p, at, "host %s has no interface '%s' (lo, or an end of a 'link')",
+		       p->sc->hosts[host], ifname);
 }
 
 /* Each link end is a new interface of its host: not lo, not br0 of a
@@ -666,11 +757,9 @@ static int check_link_ends(struct parser *p)
 				for (int ks = 0; ks < 2 && !clash; ks++)
 					clash = (k < i || ks < side) && (ks ? sc->links[k].b : sc->links[k].a) == h &&
 						!strcmp(ks ? sc->links[k].ifb : sc->links[k].ifa, name);
-			if (clash) {
-				p->file = l->pos.file;
-				p->line = l->pos.line;
-				return perr(p, l->pos.col, "host %s already has an interface '%s'", sc->hosts[h], name);
-			}
+			if (clash)
+				return perr_at(p, &l->pos, "host %s already has an interface '%s'",
+					       sc->hosts[h], name);
 		}
 	return 0;
 }

@@ -7,6 +7,7 @@
 #include "lex.h"
 
 #define MAX_DEPTH 8
+#define MAX_CONTINUED 32        /* physical lines in one line continued with '\' */
 
 struct frame {
 	struct step hdr;        /* the loop being filled */
@@ -27,11 +28,28 @@ struct parser {
 	int skipping;           /* in an `on ... when` section this variant leaves out */
 	int use_depth;
 	char **files;           /* every file name read, owned, freed with sc */
+	/* The line being parsed, when it was continued with '\': column c of
+	 * the joined text is on physical line seg_line[k], at column
+	 * c - seg_off[k], for the last k whose seg_off[k] < c. nsegs is 0
+	 * otherwise. */
+	int seg_line[MAX_CONTINUED], seg_off[MAX_CONTINUED], nsegs;
 };
 
-/* Report "FILE:LINE:COL: message" and return -1. */
+/* Report "FILE:LINE:COL: message" and return -1; col is a column of the
+ * line being parsed (of the joined text, for a continued line). */
 int perr(struct parser *p, int col, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
+/* The same at a position kept from earlier (already a physical one). */
+int perr_at(struct parser *p, const struct srcpos *at, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+/* Where column col of the line being parsed is in the file. */
+struct srcpos pos_at(const struct parser *p, int col);
+/* The next line of text at *s, with the lines that a trailing '\' (not
+ * in a string or a comment) continues joined to it, each '\' a blank.
+ * *last counts the physical lines read; p->line becomes the first of
+ * them and p's column map is set. NULL at the end of the text, or with
+ * p->err set (a '\' on the last line, too many lines joined). */
+char *next_line(struct parser *p, const char **s, int *last, int *rc);
 
 int parse_text(struct parser *p, const char *text, int fixture);
 /* Every interface an addr, set or route names exists: lo or a link's end. */

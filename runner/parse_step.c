@@ -232,7 +232,7 @@ static int want_option(struct parser *p, struct token **at, int nat, int *k, str
 		return perr(p, t->col, "%s is not an option of level %s (it is %s)", d->name, lvltok->text,
 			    table_name(tbl_level, d->level));
 	struct arg *a = arg_next(st);
-	*a = (struct arg){ .kind = ARG_NAME, .i = d->level, .str = strdup(d->name), .pos = { p->file, p->line, t->col } };
+	*a = (struct arg){ .kind = ARG_NAME, .i = d->level, .str = strdup(d->name), .pos = pos_at(p, t->col) };
 	if (!set)
 		return d->kind == OV_INT || d->kind == OV_IFINDEX ? 0
 			: perr(p, t->col, "getsockopt reads integer options only");
@@ -250,7 +250,7 @@ static int want_option(struct parser *p, struct token **at, int nat, int *k, str
 		}
 		const struct token *v = at[(*k)++];
 		struct arg *va = arg_next(st);
-		va->pos = (struct srcpos){ p->file, p->line, v->col };
+		va->pos = pos_at(p, v->col);
 		int rc = *shape == 'i' ? want_int(p, v, va) : *shape == 'P' ? parse_addr(p, v, 0, va) : 0;
 		if (*shape == 'n' && v->kind == TOK_WORD && ((v->text[0] >= '0' && v->text[0] <= '9') || v->text[0] == '$'))
 			rc = want_int(p, v, va);
@@ -262,10 +262,10 @@ static int want_option(struct parser *p, struct token **at, int nat, int *k, str
 			return -1;
 	}
 	if (d->kind == OV_MREQ6 && st->args[st->nargs - 2].addr.ss.ss_family != AF_INET6)
-		return perr(p, st->args[st->nargs - 2].pos.col, "%s wants an IPv6 group", d->name);
+		return perr_at(p, &st->args[st->nargs - 2].pos, "%s wants an IPv6 group", d->name);
 	for (int i = 2; i < (d->kind == OV_MREQ ? 4 : d->kind == OV_INADDR ? 3 : 2); i++)
 		if (st->args[i].addr.ss.ss_family != AF_INET)
-			return perr(p, st->args[i].pos.col, "%s wants IPv4 addresses", d->name);
+			return perr_at(p, &st->args[i].pos, "%s wants IPv4 addresses", d->name);
 	return 0;
 }
 
@@ -292,7 +292,7 @@ static int parse_args(struct parser *p, struct token **at, int nat, struct step 
 		}
 		const struct token *t = at[k++];
 		struct arg *a = arg_next(st);
-		a->pos = (struct srcpos){ p->file, p->line, t->col };
+		a->pos = pos_at(p, t->col);
 		int rc = 0;
 		switch (*sig) {
 		case 's': rc = want_sock(p, t, a); break;
@@ -321,7 +321,7 @@ static int parse_args(struct parser *p, struct token **at, int nat, struct step 
 				rc = want_sock(p, t, a);
 			} else if ((rc = parse_addr(p, t, 1, a)) == 0 && k < nat) {
 				struct arg *peer = arg_next(st);
-				peer->pos = (struct srcpos){ p->file, p->line, at[k]->col };
+				peer->pos = pos_at(p, at[k]->col);
 				rc = parse_addr(p, at[k++], 1, peer);
 			}
 			break;
@@ -507,7 +507,7 @@ static int open_block(struct parser *p, struct step *st)
 {
 	if (p->depth == MAX_DEPTH) {
 		step_free(st);
-		return perr(p, st->pos.col, "blocks nested too deeply");
+		return perr_at(p, &st->pos, "blocks nested too deeply");
 	}
 	p->frames[++p->depth] = (struct frame){ .hdr = *st };
 	return 0;
@@ -542,7 +542,7 @@ static int stmt_loop(struct parser *p, struct line_toks *lt, int capture_col, co
 {
 	const struct token *t = lt->t;
 	int base = capture ? 2 : 0;
-	struct step st = { .pos = { p->file, p->line, t[base].col }, .host = p->host, .capture = -1, .loopvar = -1 };
+	struct step st = { .pos = pos_at(p, t[base].col), .host = p->host, .capture = -1, .loopvar = -1 };
 	st.text = tokens_text(t, 0, lt->n);
 	if (tok_is(&t[base], "repeat") && tok_is(&t[base + 1], "until")) {
 		st.kind = STEP_UNTIL;
@@ -588,7 +588,7 @@ static int stmt_check(struct parser *p, struct line_toks *lt)
 		return perr(p, t[1].col, "'%s' is a socket, not a number", name);
 	if (var < 0)
 		return perr(p, t[1].col, "undefined variable '%s'", t[1].kind == TOK_STR ? "\"...\"" : t[1].text);
-	struct step st = { .kind = STEP_CHECK, .pos = { p->file, p->line, t[0].col }, .host = p->host,
+	struct step st = { .kind = STEP_CHECK, .pos = pos_at(p, t[0].col), .host = p->host,
 			   .capture = -1, .loopvar = var };
 	st.text = tokens_text(t, 0, 2);
 	if (parse_alts(p, t, 2, lt->n, NULL, &st) < 0) {
@@ -606,7 +606,7 @@ static int stmt_exec(struct parser *p, struct line_toks *lt)
 	const struct token *t = lt->t;
 	if (!tok_is(&t[1], "--") || t[2].kind == TOK_END || t[2].kind == TOK_PUNCT)
 		return perr(p, t[0].col, "usage: exec -- PROGRAM [ARGUMENT...] [= EXPECTED]");
-	struct step st = { .kind = STEP_CALL, .pos = { p->file, p->line, t[0].col }, .host = p->host,
+	struct step st = { .kind = STEP_CALL, .pos = pos_at(p, t[0].col), .host = p->host,
 			   .call = call_find("exec"), .capture = -1, .loopvar = -1 };
 	int i = 2, n = 0;
 	while (i + n < lt->n && t[i + n].kind != TOK_PUNCT)
@@ -686,7 +686,7 @@ int parse_step_line(struct parser *p, struct line_toks *lt)
 		else if (!tok_is(&t[i], ")"))
 			return perr(p, t[i].col, "expected ',' or ')'");
 	}
-	struct step st = { .kind = STEP_CALL, .pos = { p->file, p->line, t[0].col }, .host = p->host,
+	struct step st = { .kind = STEP_CALL, .pos = pos_at(p, t[0].col), .host = p->host,
 			   .call = call, .capture = -1, .loopvar = -1 };
 	st.text = tokens_text(t, 0, i + 1);
 	int rc = parse_args(p, at, nat, &st, t[base].col);

@@ -786,6 +786,42 @@ static void test_alternatives(void **state)
 	case_file_free(&cf);
 }
 
+static void test_continued_lines(void **state)
+{
+	(void)state;
+	struct case_file cf = load_ok("cont",
+		"vary v = 0, \\\n"                                    /* 1 */
+		"         1\n"                                          /* 2 */
+		"host a   # a comment \\ does not continue\n"         /* 3 */
+		"on a\n"                                                /* 4 */
+		"  s = socket(INET, \\\n"                             /* 5 */
+		"             STREAM)\n"                                /* 6 */
+		"  bind(s, 0.0.0.0:1) = EADDRINUSE when v == 0 \\\n"  /* 7 */
+		"                     | 0   # the rest\n"               /* 8 */
+		"  send(s, \"a\\\\\")\n"                           /* 9: a string ending in \\ */
+		"  close(s)\n");                                        /* 10 */
+	assert_int_equal(cf.n, 2);
+	for (int k = 0; k < 2; k++) {
+		const struct scenario *sc = cf.sc[k];
+		assert_int_equal(sc->nhosts, 1);
+		assert_int_equal(sc->nsteps, 4);
+		assert_int_equal(step_at(sc, 0)->pos.line, 5);
+		assert_int_equal(step_at(sc, 0)->args[1].pos.line, 6);
+		assert_int_equal(step_at(sc, 0)->args[1].pos.col, 14);
+		const struct step *st = step_at(sc, 1);
+		assert_int_equal(st->pos.line, 7);
+		assert_int_equal(st->nalts, 2);
+		assert_int_equal(st->alts[0].e.i, EADDRINUSE);
+		assert_int_equal(st->alts[1].e.kind, EXP_INT);
+		assert_string_equal(st->text, "bind(s, 0.0.0.0:1)");
+		assert_int_equal(step_at(sc, 2)->pos.line, 9);
+		assert_int_equal(step_at(sc, 2)->args[1].len, 2);
+		assert_int_equal(step_at(sc, 3)->pos.line, 10);
+	}
+	assert_string_equal(cf.sc[1]->variant_values[0], "1");
+	case_file_free(&cf);
+}
+
 static void test_loops(void **state)
 {
 	(void)state;
@@ -1194,6 +1230,18 @@ static const struct err_case step_errors[] = {
 	{ PRE "  state(s) = TIME_WAIT or EBADF\n", 4, 27, "unknown TCP state 'EBADF'" },
 	{ PRE "  n = repeat until error\n    close(s)\n  end = EBADF or ok\n", 6, 7,
 	  "'repeat until error' ends with an errno (or 0: no error)" },
+	/* lines continued with '\\': errors name the physical line and column */
+	{ PRE "  bind(s, 10.0.0.1:80) = 0 when \\\n      foo == 1\n", 5, 7,
+	  "unknown condition subject 'foo'" },
+	{ PRE "  bind(s, 10.0.0.1:80) = 0 when kernel < 6.1 \\\n    | EPERM when kernel < 6.2 \\\n    | EFOO\n", 6, 7,
+	  "unknown errno 'EFOO'" },
+	{ PRE "  setsockopt(s, IP_ADD_MEMBERSHIP, 224.0.0.1, \\\n             ::1)\n", 5, 14,
+	  "IP_ADD_MEMBERSHIP wants IPv4 addresses" },
+	{ PRE "  close(s) \\", 4, 12, "'\\' continues the last line of the file" },
+	{ PRE "  close(s) \\\n", 4, 12, "'\\' continues the last line of the file" },
+	{ PRE "  send(s, \"a \\\n", 4, 11, "unterminated string" },
+	{ PRE "  repeat 2 \\\n\n    close(s)\n", 4, 3, "'repeat' block has no matching 'end'" },
+	{ PRE "  close(s)\n  repeat 2 \\\n  \\\n\n  end\n  frob(s)\n", 9, 3, "unknown call 'frob'" },
 	/* blocks */
 	{ PRE "  end\n", 4, 3, "'end' without an open block" },
 	{ PRE "  repeat 3\n    close(s)\n", 4, 3, "'repeat' block has no matching 'end'" },
@@ -1510,6 +1558,7 @@ int main(void)
 		cmocka_unit_test(test_steps_and_args),
 		cmocka_unit_test(test_numbers),
 		cmocka_unit_test(test_alternatives),
+		cmocka_unit_test(test_continued_lines),
 		cmocka_unit_test(test_loops),
 		cmocka_unit_test(test_variants),
 		cmocka_unit_test(test_variant_guards_numeric),
