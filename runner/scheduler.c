@@ -102,7 +102,8 @@ static void finish(struct job *j, const struct sched_opts *o)
 		snprintf(reason, sizeof reason, "worker lost: netrepro's spawner process died");
 		if (j->have_result)
 			json_object_set_new(j->rec, "status", json_string("ERROR"));
-	} else if (j->killed) {
+	} else if (j->killed && !j->have_result) {
+		/* (killed after its result: hung on the way out, an ERROR below) */
 		json_object_set_new(j->rec, "status", json_string("TIMEOUT"));
 		snprintf(reason, sizeof reason, "no result within %g s", o->timeout_s);
 	} else if (!j->have_result && WIFSIGNALED(status)) {
@@ -228,15 +229,20 @@ static void wait_round(struct sched *S)
 		}
 	}
 	pf[S->nactive] = (struct pollfd){ .fd = S->sp.sock, .events = POLLIN };
-	if (poll(pf, (nfds_t)S->nactive + 1, wait_ms) < 0)
-		return;         /* EINTR; the timeouts are checked next round */
+	if (poll(pf, (nfds_t)S->nactive + 1, wait_ms) < 0) {
+		if (errno != EINTR)
+			usleep(10000);  /* ENOMEM: no busy loop; the timeouts still run */
+		return;
+	}
 	int ns = S->nactive;    /* the cases the spawner starts now are not in pf */
 	if (pf[ns].revents)
 		take_events(S);
 	t = clock_now();
 	for (int a = ns - 1; a >= 0; a--) {
 		struct job *j = &S->job[S->active[a]];
-		if (!j->killed && t - j->start > S->o->timeout_s)
+		/* a worker whose pipe is at end of file has exited or is
+		 * exiting: its status is on the way, there is nothing to kill */
+		if (!j->killed && j->fd >= 0 && t - j->start > S->o->timeout_s)
 			j->killed = spawner_kill(&S->sp, S->active[a]) == 0;
 		if (j->fd >= 0 && (pf[a].revents & (POLLIN | POLLHUP | POLLERR)) && drain(j)) {
 			close(j->fd);
@@ -244,6 +250,14 @@ static void wait_round(struct sched *S)
 		}
 		job_over(S, a);
 	}
+}
+
+/* Hands over the records that are complete, in input order. */
+static void report_ready(struct sched *S)
+{
+	for (; S->reported < S->n && S->recs[S->reported]; S->reported++)
+		if (S->o->done)
+			S->o->done(S->o->arg, S->reported, S->recs[S->reported]);
 }
 
 void sched_run(struct scenario *const *sc, int n, const struct sched_opts *o, json_t **recs)
@@ -259,11 +273,10 @@ void sched_run(struct scenario *const *sc, int n, const struct sched_opts *o, js
 		for (int i = 0; i < n; i++)
 			not_started(&S, i, why);
 	}
+	report_ready(&S);       /* no spawner: every case is over already */
 	while (S.finished < n) {
 		wait_round(&S);
-		for (; S.reported < n && recs[S.reported]; S.reported++)
-			if (o->done)
-				o->done(o->arg, S.reported, recs[S.reported]);
+		report_ready(&S);
 	}
 	spawner_close(&S.sp);
 	if (o->progress)

@@ -44,8 +44,9 @@ static int send_msg(int sock, int kind, int index, int value, int fd, int flags)
 	return n == (ssize_t)sizeof m ? 0 : -1;
 }
 
-/* 1: a message (and *fd, or -1); 0: the other end is gone; -1: nothing
- * there (flags MSG_DONTWAIT) or an error. */
+/* 1: a message (and *fd, or -1); 0: the other end is gone or broken; -1:
+ * nothing there (flags MSG_DONTWAIT), or a message of the wrong size
+ * (dropped, with any fd it carried). */
 static int recv_msg(int sock, struct msg *m, int *fd, int flags)
 {
 	struct iovec iov = { m, sizeof *m };
@@ -61,7 +62,13 @@ static int recv_msg(int sock, struct msg *m, int *fd, int flags)
 			memcpy(fd, CMSG_DATA(h), sizeof *fd);
 	if (n < 0)
 		return errno == EAGAIN ? -1 : 0;
-	return n == (ssize_t)sizeof *m;
+	if (n > 0 && n != (ssize_t)sizeof *m) {
+		if (*fd >= 0)
+			close(*fd);
+		*fd = -1;
+		return -1;
+	}
+	return n > 0;
 }
 
 /* ---- in the spawner ---- */
@@ -79,11 +86,10 @@ struct spawner_state {
 	int nlive;
 };
 
-static void worker_run(struct spawner_state *st, int index, int fd)
+static void worker_run(struct spawner_state *st, pid_t spawner, int index, int fd)
 {
 	/* If the spawner dies (even by SIGKILL), so do we, and with us every
 	 * namespace we made. */
-	pid_t spawner = getppid();
 	prctl(PR_SET_PDEATHSIG, SIGKILL);
 	if (getppid() != spawner)       /* it died before the prctl */
 		_exit(1);
@@ -109,10 +115,10 @@ static void start_worker(struct spawner_state *st, int index)
 		send_msg(st->sock, SPAWNER_FAILED, index, errno, -1, 0);
 		return;
 	}
-	pid_t pid = fork();
+	pid_t spawner = getpid(), pid = fork();
 	if (pid == 0) {
 		close(p[0]);
-		worker_run(st, index, p[1]);
+		worker_run(st, spawner, index, p[1]);
 	}
 	int err = errno;
 	close(p[1]);
@@ -123,7 +129,8 @@ static void start_worker(struct spawner_state *st, int index)
 	}
 	st->live[st->nlive].pid = pid;
 	st->live[st->nlive++].index = index;
-	send_msg(st->sock, SPAWNER_STARTED, index, pid, p[0], 0);
+	if (send_msg(st->sock, SPAWNER_STARTED, index, pid, p[0], 0) < 0)
+		kill(pid, SIGKILL);     /* nobody would read it: the scheduler is gone */
 	close(p[0]);
 }
 
@@ -203,6 +210,9 @@ int spawner_open(struct spawner *sp, struct scenario *const *sc, int n, int jobs
 		if (getppid() != parent)
 			_exit(1);
 		close(sv[0]);
+		/* an ignored SIGCHLD (it survives exec) would reap the workers
+		 * behind our back: no status, and a run that never ends */
+		signal(SIGCHLD, SIG_DFL);
 		st.sigfd = signalfd(-1, &chld, SFD_CLOEXEC | SFD_NONBLOCK);
 		if (st.sigfd >= 0)
 			spawner_main(&st);

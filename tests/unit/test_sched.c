@@ -15,6 +15,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "../../runner/scheduler.h"
@@ -58,6 +60,15 @@ static int work_exit_before_result(const struct scenario *sc, const struct worke
 {
 	(void)sc, (void)o, (void)fd;
 	return 7;
+}
+
+/* The whole record, then 300 ms more before it exits (a slow teardown). */
+static int work_pass_then_linger(const struct scenario *sc, const struct worker_opts *o, int fd)
+{
+	work_pass(sc, o, fd);
+	close(fd);
+	usleep(300 * 1000);
+	return 0;
 }
 
 static int work_hang(const struct scenario *sc, const struct worker_opts *o, int fd)
@@ -170,6 +181,78 @@ static void test_hang_is_timeout(void **state)
 	free_recs(recs, 2);
 }
 
+/* Its record was complete before the deadline; its worker took longer to
+ * exit: not a TIMEOUT (its status only comes after the deadline). */
+static void test_record_in_time_is_not_timeout(void **state)
+{
+	(void)state;
+	json_t *recs[1];
+	run(1, 0.1, 1, work_pass_then_linger, recs);
+	assert_string_equal(field(recs[0], "status"), "PASS");
+	free_recs(recs, 1);
+}
+
+static int counted;
+
+static void count_done(void *arg, int index, json_t *rec)
+{
+	(void)arg, (void)rec;
+	assert_int_equal(index, counted);
+	counted++;
+}
+
+/* In a child of the test: what the run does to a process state it must
+ * put up with, then the run; exits with the number of cases reported. */
+static int child_run(int no_fds, int ignore_sigchld)
+{
+	pid_t pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		alarm(20);      /* a hang fails the test rather than the suite */
+		if (ignore_sigchld)
+			signal(SIGCHLD, SIG_IGN);
+		if (no_fds) {   /* not one descriptor more: no spawner */
+			int next = dup(0);
+			struct rlimit rl = { (rlim_t)next, (rlim_t)next };
+			close(next);
+			if (setrlimit(RLIMIT_NOFILE, &rl) < 0)
+				_exit(100);
+		}
+		json_t *recs[NCASES];
+		struct sched_opts o = { .jobs = 2, .timeout_s = 10, .work = work_pass,
+					.done = count_done };
+		sched_run(casev, NCASES, &o, recs);
+		/* without a spawner: ERROR, saying why; else PASS */
+		const char *status = no_fds ? "ERROR" : "PASS";
+		const char *reason = no_fds ? "cannot start a worker: Too many open files" : "";
+		for (int i = 0; i < NCASES; i++)
+			if (!recs[i] || strcmp(field(recs[i], "status"), status) ||
+			    strcmp(field(recs[i], "reason"), reason))
+				_exit(101);
+		_exit(counted);
+	}
+	int status;
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(WIFEXITED(status));
+	return WEXITSTATUS(status);
+}
+
+/* No spawner (not a descriptor to spare): every case is still reported,
+ * as an ERROR saying why. */
+static void test_no_spawner_reports_every_case(void **state)
+{
+	(void)state;
+	assert_int_equal(child_run(1, 0), NCASES);
+}
+
+/* SIGCHLD ignored by whoever started netrepro (it survives exec): the
+ * spawner must still get its workers' exit statuses. */
+static void test_ignored_sigchld_does_not_hang(void **state)
+{
+	(void)state;
+	assert_int_equal(child_run(0, 1), NCASES);
+}
+
 /* The most workers alive at once in a run of NCASES cases with -j jobs:
  * -j bounds the workers, exits included, not just the cases running. */
 static int most_at_once(int jobs)
@@ -214,6 +297,9 @@ int main(void)
 		cmocka_unit_test(test_signal_before_result_is_error),
 		cmocka_unit_test(test_exit_before_result_is_error),
 		cmocka_unit_test(test_hang_is_timeout),
+		cmocka_unit_test(test_record_in_time_is_not_timeout),
+		cmocka_unit_test(test_no_spawner_reports_every_case),
+		cmocka_unit_test(test_ignored_sigchld_does_not_hang),
 		cmocka_unit_test(test_jobs_1_one_at_a_time),
 		cmocka_unit_test(test_jobs_2_two_at_a_time),
 	};
