@@ -99,7 +99,7 @@ asan:
 # The seed suite under valgrind, every worker included.
 valgrind: $(B)/netrepro
 	valgrind -q --trace-children=yes --leak-check=full --errors-for-leak-kinds=definite \
-	  --error-exitcode=99 $(B)/netrepro run -j 1 cases/seed
+	  --suppressions=tests/valgrind.supp --error-exitcode=99 $(B)/netrepro run -j 1 cases/seed
 
 clean:
 	rm -rf $(B)
