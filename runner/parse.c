@@ -68,12 +68,9 @@ static size_t continues(const char *line, size_t n)
 		}
 		if (c == '#')
 			return 0;
-		if (c == '"')
-			in_str = 1;
+		in_str = c == '"';
 		if (!strchr(" \t\r", c))
 			last = c == '\\' ? i + 1 : 0;
-		if (c == '"')
-			last = 0;
 	}
 	return last;
 }
@@ -710,7 +707,6 @@ int parse_text(struct parser *p, const char *text, int fixture)
 	p->nsegs = 0;
 	if (!rc && !fixture && p->depth) {
 		struct step *open = &p->frames[p->depth].hdr;
-		p->line = open->pos.line;
 		rc = perr_at(p, &open->pos, "'%s' block has no matching 'end'",
 			     open->kind == STEP_FOR ? "for" : "repeat");
 	}

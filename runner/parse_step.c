@@ -176,7 +176,6 @@ static int want_sock(struct parser *p, const struct token *t, struct arg *a)
 	return 0;
 }
 
-/* [LEVEL,] OPTION then, for setsockopt, the value in the option's shape. */
 /* A step's arguments and alternatives get the full capacity while the
  * line is parsed (pointers into them stay valid), and only what they use
  * once it is done (step_fit): the whole case library is in memory, and in
@@ -211,6 +210,7 @@ static void step_fit(struct step *st)
 	st->alts = fit(st->alts, (size_t)st->nalts, sizeof *st->alts);
 }
 
+/* [LEVEL,] OPTION then, for setsockopt, the value in the option's shape. */
 static int want_option(struct parser *p, struct token **at, int nat, int *k, struct step *st, int set)
 {
 	struct arg lvl;

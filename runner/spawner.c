@@ -86,26 +86,37 @@ struct spawner_state {
 	int nlive;
 };
 
+/* If parent dies (even by SIGKILL), so do we: the namespaces of a worker
+ * go with it. parent is taken before the fork: one that died in between
+ * would already look like our parent (the reaper) afterwards. */
+static void die_with(pid_t parent)
+{
+	prctl(PR_SET_PDEATHSIG, SIGKILL);
+	if (getppid() != parent)        /* it died before the prctl */
+		_exit(1);
+}
+
+/* The end of a process of ours: nothing buffered is left (stdio was
+ * flushed before the spawner's fork), so exit's handlers, libnl's
+ * destructors among them, would only cost time, once per case. Sanitizer
+ * builds exit: the leak checker runs there. */
+static void leave(int rc)
+{
+#if defined(__SANITIZE_ADDRESS__)
+	exit(rc);
+#else
+	_exit(rc);
+#endif
+}
+
 static void worker_run(struct spawner_state *st, pid_t spawner, int index, int fd)
 {
-	/* If the spawner dies (even by SIGKILL), so do we, and with us every
-	 * namespace we made. */
-	prctl(PR_SET_PDEATHSIG, SIGKILL);
-	if (getppid() != spawner)       /* it died before the prctl */
-		_exit(1);
+	die_with(spawner);
 	close(st->sock);
 	close(st->sigfd);
 	sigprocmask(SIG_SETMASK, &st->mask, NULL);
 	signal(SIGPIPE, SIG_IGN);
-	int rc = st->work(st->sc[index], st->o, fd);
-#if defined(__SANITIZE_ADDRESS__)
-	exit(rc);       /* the leak checker runs at exit */
-#else
-	/* the record is written and stdio holds nothing (flushed before the
-	 * spawner's fork): exit's handlers, libnl's destructors among them,
-	 * would only cost time, once per case */
-	_exit(rc);
-#endif
+	leave(st->work(st->sc[index], st->o, fd));
 }
 
 static void start_worker(struct spawner_state *st, int index)
@@ -206,9 +217,7 @@ int spawner_open(struct spawner *sp, struct scenario *const *sc, int n, int jobs
 	pid_t parent = getpid(), pid = fork();
 	int err = errno;
 	if (pid == 0) {
-		prctl(PR_SET_PDEATHSIG, SIGKILL);
-		if (getppid() != parent)
-			_exit(1);
+		die_with(parent);
 		close(sv[0]);
 		/* an ignored SIGCHLD (it survives exec) would reap the workers
 		 * behind our back: no status, and a run that never ends */
@@ -216,11 +225,7 @@ int spawner_open(struct spawner *sp, struct scenario *const *sc, int n, int jobs
 		st.sigfd = signalfd(-1, &chld, SFD_CLOEXEC | SFD_NONBLOCK);
 		if (st.sigfd >= 0)
 			spawner_main(&st);
-#if defined(__SANITIZE_ADDRESS__)
-		exit(0);
-#else
-		_exit(0);
-#endif
+		leave(0);
 	}
 	sigprocmask(SIG_SETMASK, &st.mask, NULL);
 	close(sv[1]);

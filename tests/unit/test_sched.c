@@ -139,14 +139,20 @@ static void test_pass_keeps_steps(void **state)
 	free_recs(recs, NCASES);
 }
 
+/* One case run by work: its status and reason ("" for none). */
+static void expect_one(worker_fn *work, double timeout_s, const char *status, const char *reason)
+{
+	json_t *recs[1];
+	run(1, timeout_s, 1, work, recs);
+	assert_string_equal(field(recs[0], "status"), status);
+	assert_string_equal(field(recs[0], "reason"), reason);
+	free_recs(recs, 1);
+}
+
 static void test_exit_status_after_result_is_error(void **state)
 {
 	(void)state;
-	json_t *recs[1];
-	run(1, 10, 1, work_pass_then_exit3, recs);
-	assert_string_equal(field(recs[0], "status"), "ERROR");
-	assert_string_equal(field(recs[0], "reason"), "worker exited with status 3 after its result");
-	free_recs(recs, 1);
+	expect_one(work_pass_then_exit3, 10, "ERROR", "worker exited with status 3 after its result");
 }
 
 static void test_signal_before_result_is_error(void **state)
@@ -163,11 +169,7 @@ static void test_signal_before_result_is_error(void **state)
 static void test_exit_before_result_is_error(void **state)
 {
 	(void)state;
-	json_t *recs[1];
-	run(1, 10, 1, work_exit_before_result, recs);
-	assert_string_equal(field(recs[0], "status"), "ERROR");
-	assert_string_equal(field(recs[0], "reason"), "worker exited with status 7 before its result");
-	free_recs(recs, 1);
+	expect_one(work_exit_before_result, 10, "ERROR", "worker exited with status 7 before its result");
 }
 
 static void test_hang_is_timeout(void **state)
@@ -187,10 +189,7 @@ static void test_hang_is_timeout(void **state)
 static void test_record_in_time_is_not_timeout(void **state)
 {
 	(void)state;
-	json_t *recs[1];
-	run(1, 0.4, 1, work_pass_then_linger, recs);    /* a loaded machine has 0.4 s */
-	assert_string_equal(field(recs[0], "status"), "PASS");
-	free_recs(recs, 1);
+	expect_one(work_pass_then_linger, 0.4, "PASS", "");    /* a loaded machine has 0.4 s */
 }
 
 static int counted;
