@@ -18,7 +18,9 @@ PYTHON  := /usr/bin/python3
 
 NETNS_SRC   := $(wildcard netns/*.c)
 REPORTS_SRC := $(wildcard reports/*.c)
-RUNNER_SRC  := $(filter-out runner/main.c,$(wildcard runner/*.c))
+RUNNER_DIRS := runner runner/lang runner/exec runner/sched runner/env runner/matrix
+RUNNER_SRC  := $(filter-out runner/main.c,$(foreach d,$(RUNNER_DIRS),$(wildcard $(d)/*.c)))
+INCLUDES    := -iquote netns -iquote reports $(foreach d,$(RUNNER_DIRS),-iquote $(d))
 LIB_OBJ     := $(patsubst %.c,$(B)/%.o,$(NETNS_SRC) $(REPORTS_SRC) $(RUNNER_SRC))
 UNIT_SRC    := $(wildcard tests/unit/test_*.c)
 UNIT_BIN    := $(patsubst tests/unit/%.c,$(B)/tests/%,$(UNIT_SRC))
@@ -38,7 +40,7 @@ deps:
 
 $(B)/%.o: %.c | $(B)/version.h
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) -iquote $(B) -iquote netns -iquote reports -iquote runner -c $< -o $@
+	$(CC) $(CFLAGS) -iquote $(B) $(INCLUDES) -c $< -o $@
 
 # Rewritten only when the version changes (a new commit, a dirty tree), so
 # that what --version and the records say is never stale.
@@ -57,7 +59,7 @@ $(B)/netrepro: $(B)/runner/main.o $(B)/libnetrepro.a
 
 $(B)/tests/%: tests/unit/%.c $(B)/libnetrepro.a
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) -iquote netns -iquote reports -iquote runner -o $@ $(filter %.c %.a,$^) $(PKG_LIBS) -lcmocka
+	$(CC) $(CFLAGS) $(INCLUDES) -o $@ $(filter %.c %.a,$^) $(PKG_LIBS) -lcmocka
 
 unit: check-deps $(UNIT_BIN)
 	@set -e; for t in $(UNIT_BIN); do echo "== $$t"; $$t; done

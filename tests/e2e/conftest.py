@@ -141,7 +141,7 @@ def children(pid):
 
 def workers(sched):
     """The scheduler's workers: the children of its one child, the spawner
-    (runner/spawner.h), which forks them."""
+    (runner/sched/spawner.h), which forks them."""
     spawners = children(sched)
     return [w for s in spawners for w in children(s)]
 

@@ -1,5 +1,5 @@
-/* Unit tests for runner/cond.c (kernel versions, conditions) and
- * runner/expect.c (which expectation applies, whether an outcome meets it,
+/* Unit tests for runner/lang/cond.c (kernel versions, conditions) and
+ * runner/exec/expect.c (which expectation applies, whether an outcome meets it,
  * how an outcome is shown). Conditions are parsed with the real parser
  * (parse_cond) so that precedence is tested as a case file spells it. */
 #include <stdarg.h>
@@ -13,8 +13,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../../runner/exec.h"
-#include "../../runner/parse_int.h"
+#include "exec.h"
+#include "parse_int.h"
 
 /* ---- kver_parse / kver_cmp ---- */
 

@@ -1,4 +1,4 @@
-/* Unit tests for runner/env.c: the upstream kernel version parser on fixed
+/* Unit tests for runner/env/env.c: the upstream kernel version parser on fixed
  * strings, and env_collect() on a fake root tree under /tmp. */
 #include <stdarg.h>
 #include <stddef.h>
@@ -15,7 +15,7 @@
 #include <sys/utsname.h>
 #include <unistd.h>
 
-#include "../../runner/env.h"
+#include "env.h"
 
 /* ---- env_kernel_version ---- */
 

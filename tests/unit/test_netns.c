@@ -24,7 +24,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "../../netns/netns.h"
+#include "netns.h"
 
 struct net {
 	struct netns_host *a, *b;

@@ -1,4 +1,4 @@
-/* Unit tests for the case parser (runner/lex.c, parse.c, parse_step.c,
+/* Unit tests for the case parser (runner/lang/lex.c, parse.c, parse_step.c,
  * case.c): small case files written into a temporary tree
  *   ROOT/cases/t/NAME.case   ROOT/fixtures/NAME.net
  * are loaded with case_load(); successful parses are checked field by field,
@@ -21,8 +21,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "../../runner/case.h"
-#include "../../runner/tables.h"
+#include "case.h"
+#include "registry.h"
 
 static char root[64];
 

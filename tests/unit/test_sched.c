@@ -1,4 +1,4 @@
-/* Unit tests for runner/scheduler.c and runner/spawner.c: what a case's
+/* Unit tests for runner/sched/scheduler.c and runner/sched/spawner.c: what a case's
  * status becomes from what its worker did (a result, an exit status, a
  * signal, a hang) and how many workers live at once (-j). The workers here
  * are small functions (sched_opts.work) instead of worker_main: no
@@ -19,7 +19,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "../../runner/scheduler.h"
+#include "scheduler.h"
 
 #define NCASES 4
 

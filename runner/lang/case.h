@@ -176,8 +176,13 @@ struct case_file {
  * NULL derives it from the path (the part after "cases/", no ".case").
  * On error returns -1 with "FILE:LINE:COL: message" in err. */
 int case_load(const char *path, const char *id_base, struct case_file *out, char *err);
+
+/* model.c: what each piece owns, freed (NULL-safe where a pointer). */
 void case_file_free(struct case_file *cf);
 void scenario_free(struct scenario *sc);
+void step_free(struct step *st);
+void cond_free(struct cond *c);
+void expect_free(struct expect *e);   /* what it owns, its `or` answers too */
 
 /* The id a path gets: the part after the last "cases/" without ".case". */
 void case_id_from_path(const char *path, char *buf, size_t len);

@@ -1,4 +1,4 @@
-#include "tables.h"
+#include "registry.h"
 
 #include <errno.h>
 #include <netinet/in.h>

@@ -115,15 +115,6 @@ char *next_line(struct parser *p, const char **s, int *last, int *rc)
 	}
 }
 
-void *case_grow(void *arr, int n, size_t size)
-{
-	void *bigger = realloc(arr, (size_t)(n + 1) * size);
-	if (!bigger)
-		abort();    /* a case file never needs more than a few kB */
-	memset((char *)bigger + (size_t)n * size, 0, size);
-	return bigger;
-}
-
 char *read_file(const char *path)
 {
 	FILE *f = fopen(path, "r");

@@ -6,15 +6,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-void cond_free(struct cond *c)
-{
-	if (!c)
-		return;
-	cond_free(c->l);
-	cond_free(c->r);
-	free(c);
-}
-
 static const struct { const char *text; enum cond_op op; } cond_ops[] = {
 	{ "==", OP_EQ }, { "!=", OP_NE }, { "<", OP_LT }, { "<=", OP_LE },
 	{ ">", OP_GT }, { ">=", OP_GE },

@@ -102,52 +102,6 @@ void case_id_from_path(const char *path, char *buf, size_t len)
 	snprintf(buf, len, "%.*s", (int)n, s);
 }
 
-void scenario_free(struct scenario *sc)
-{
-	if (!sc)
-		return;
-	free(sc->file);
-	free(sc->id);
-	free(sc->title);
-	for (int i = 0; i < sc->nrefs; i++)
-		free(sc->refs[i]);
-	free(sc->refs);
-	for (int i = 0; i < sc->nvariants; i++) {
-		free(sc->variant_names[i]);
-		free(sc->variant_values[i]);
-	}
-	free(sc->variant_names);
-	free(sc->variant_values);
-	free(sc->source);
-	free(sc->links);
-	free(sc->sets);
-	free(sc->addrs);
-	free(sc->routes);
-	free(sc->sysctls);
-	free(sc->bridges);
-	free(sc->on_when);
-	for (int i = 0; i < sc->nreqs; i++)
-		cond_free(sc->reqs[i].cond);
-	free(sc->reqs);
-	for (int i = 0; i < sc->nsteps; i++)
-		step_free(&sc->steps[i]);
-	free(sc->steps);
-	free(sc->vars);
-	for (int i = 0; sc->strings && sc->strings[i]; i++)
-		free(sc->strings[i]);
-	free(sc->strings);
-	free(sc);
-}
-
-void case_file_free(struct case_file *cf)
-{
-	for (int i = 0; i < cf->n; i++)
-		scenario_free(cf->sc[i]);
-	free(cf->sc);
-	cf->sc = NULL;
-	cf->n = 0;
-}
-
 /* One variant: the values picked by combination number k. */
 static struct scenario *parse_variant(struct parser *p, const char *path, const char *text,
 				      const char *id_base, struct dims *d, int k)

@@ -63,9 +63,6 @@ int parse_long(const char *s, long lo, long hi, long *out);
 int var_find(const struct scenario *sc, const char *name);
 int var_define(struct parser *p, const char *name, enum var_kind kind, int col);
 int host_find(const struct scenario *sc, const char *name);
-void cond_free(struct cond *c);
-void step_free(struct step *st);
-void expect_free(struct expect *e);   /* what it owns, its `or` answers too */
 char *tokens_text(const struct token *t, int from, int to);
 
 #endif

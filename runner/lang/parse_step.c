@@ -2,7 +2,7 @@
  * and checks. Every argument is validated here, against the tables, so a
  * case that parses can only fail at run time because of the kernel. */
 #include "parse_int.h"
-#include "tables.h"
+#include "registry.h"
 
 #include <arpa/inet.h>
 #include <ctype.h>
@@ -392,17 +392,6 @@ static int parse_expect(struct parser *p, const struct token *t, const struct ca
 	return 0;
 }
 
-void expect_free(struct expect *e)
-{
-	free(e->str);
-	for (struct expect *next, *o = e->or; o; o = next) {
-		next = o->or;
-		free(o->str);
-		free(o);
-	}
-	e->or = NULL;
-}
-
 #define MAX_ANSWERS 4
 
 /* "A or B or C" from t[*i]: one expectation, the others chained on its
@@ -473,26 +462,6 @@ int parse_alts(struct parser *p, const struct token *t, int i, int n,
 			return perr(p, t[i].col, "an alternative without 'when' must come last");
 	} while (i < n && tok_is(&t[i], "|"));
 	return 0;
-}
-
-void step_free(struct step *st)
-{
-	free(st->text);
-	for (int i = 0; st->argv && st->argv[i]; i++)
-		free(st->argv[i]);
-	free(st->argv);
-	free(st->argv_var);
-	for (int i = 0; i < st->nargs; i++)
-		free(st->args[i].str);
-	for (int i = 0; i < st->nalts; i++) {
-		cond_free(st->alts[i].guard);
-		expect_free(&st->alts[i].e);
-	}
-	free(st->args);
-	free(st->alts);
-	for (int i = 0; i < st->nbody; i++)
-		step_free(&st->body[i]);
-	free(st->body);
 }
 
 static void frame_push_step(struct parser *p, struct step *st)

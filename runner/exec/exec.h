@@ -7,7 +7,7 @@
 #include <sys/socket.h>
 
 #include "case.h"
-#include "tables.h"
+#include "registry.h"
 
 struct netns_host;
 

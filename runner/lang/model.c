@@ -1,0 +1,103 @@
+/* The parsed model's memory: what a scenario, its steps, expectations and
+ * conditions own, and how it is freed. Kept apart from the parser so that
+ * everything that holds a scenario (the executor, the scheduler) frees it
+ * without depending on how it was read. */
+#include "case.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+void *case_grow(void *arr, int n, size_t size)
+{
+	void *bigger = realloc(arr, (size_t)(n + 1) * size);
+	if (!bigger)
+		abort();    /* a case file never needs more than a few kB */
+	memset((char *)bigger + (size_t)n * size, 0, size);
+	return bigger;
+}
+
+void cond_free(struct cond *c)
+{
+	if (!c)
+		return;
+	cond_free(c->l);
+	cond_free(c->r);
+	free(c);
+}
+
+void expect_free(struct expect *e)
+{
+	free(e->str);
+	for (struct expect *next, *o = e->or; o; o = next) {
+		next = o->or;
+		free(o->str);
+		free(o);
+	}
+	e->or = NULL;
+}
+
+void step_free(struct step *st)
+{
+	free(st->text);
+	for (int i = 0; st->argv && st->argv[i]; i++)
+		free(st->argv[i]);
+	free(st->argv);
+	free(st->argv_var);
+	for (int i = 0; i < st->nargs; i++)
+		free(st->args[i].str);
+	for (int i = 0; i < st->nalts; i++) {
+		cond_free(st->alts[i].guard);
+		expect_free(&st->alts[i].e);
+	}
+	free(st->args);
+	free(st->alts);
+	for (int i = 0; i < st->nbody; i++)
+		step_free(&st->body[i]);
+	free(st->body);
+}
+
+void scenario_free(struct scenario *sc)
+{
+	if (!sc)
+		return;
+	free(sc->file);
+	free(sc->id);
+	free(sc->title);
+	for (int i = 0; i < sc->nrefs; i++)
+		free(sc->refs[i]);
+	free(sc->refs);
+	for (int i = 0; i < sc->nvariants; i++) {
+		free(sc->variant_names[i]);
+		free(sc->variant_values[i]);
+	}
+	free(sc->variant_names);
+	free(sc->variant_values);
+	free(sc->source);
+	free(sc->links);
+	free(sc->sets);
+	free(sc->addrs);
+	free(sc->routes);
+	free(sc->sysctls);
+	free(sc->bridges);
+	free(sc->on_when);
+	for (int i = 0; i < sc->nreqs; i++)
+		cond_free(sc->reqs[i].cond);
+	free(sc->reqs);
+	for (int i = 0; i < sc->nsteps; i++)
+		step_free(&sc->steps[i]);
+	free(sc->steps);
+	free(sc->vars);
+	for (int i = 0; sc->strings && sc->strings[i]; i++)
+		free(sc->strings[i]);
+	free(sc->strings);
+	free(sc);
+}
+
+void case_file_free(struct case_file *cf)
+{
+	for (int i = 0; i < cf->n; i++)
+		scenario_free(cf->sc[i]);
+	free(cf->sc);
+	cf->sc = NULL;
+	cf->n = 0;
+}
