@@ -25,7 +25,7 @@ LIB_OBJ     := $(patsubst %.c,$(B)/%.o,$(NETNS_SRC) $(REPORTS_SRC) $(RUNNER_SRC)
 UNIT_SRC    := $(wildcard tests/unit/test_*.c)
 UNIT_BIN    := $(patsubst tests/unit/%.c,$(B)/tests/%,$(UNIT_SRC))
 
-.PHONY: all test unit e2e run bench matrix asan valgrind deps check-deps clean FORCE
+.PHONY: all test unit e2e run bench matrix asan valgrind deps check-deps clean readme FORCE
 all: check-deps $(B)/netrepro
 
 check-deps:
@@ -88,7 +88,7 @@ $(B)/bench/floor: bench/floor.c $(B)/libnetrepro.a
 	$(CC) $(CFLAGS) $(LDFLAGS) -iquote netns -o $@ $(filter %.c %.a,$^) $(PKG_LIBS)
 
 bench: $(B)/netrepro $(B)/bench/floor
-	$(PYTHON) bench/bench.py
+	BENCH_BASELINE=$(BENCH_BASELINE) $(PYTHON) bench/bench.py
 
 # The unit tests and the whole case library under AddressSanitizer and
 # UndefinedBehaviorSanitizer (leaks included), built apart in build/asan.
@@ -102,6 +102,10 @@ asan:
 valgrind: $(B)/netrepro
 	valgrind -q --trace-children=yes --leak-check=full --errors-for-leak-kinds=definite \
 	  --suppressions=tests/valgrind.supp --error-exitcode=99 $(B)/netrepro run -j 1 cases/seed
+
+# The README's tables of calls and options, from the registry's rows.
+readme: $(B)/netrepro
+	$(PYTHON) tests/readme_tables.py --write
 
 clean:
 	rm -rf $(B)

@@ -14,7 +14,10 @@ Measures, in one run:
      - by bench/pair_ip.sh, the same topology from `ip` commands (root only),
        run for N_IP topologies in one invocation, wall time divided by N_IP;
 2. the seed suite's wall time, `build/netrepro run cases/seed`, best and
-   median of several runs;
+   median of several runs; and the whole case library's wall time, and,
+   with BENCH_BASELINE=REV (a git revision, e.g. the last release), the
+   netrepro of REV built apart and run on REV's own library next to this
+   one on the same files, turn by turn, so the ratio is from one run;
 3. the kernel matrix: one kernel in a QEMU guest (boot plus the seed cases),
    and the three kernels of `make matrix` with `-j 2`. Skipped (with the
    reason) when QEMU or busybox is missing, or BENCH_MATRIX=0; the kernels
@@ -35,6 +38,7 @@ import tempfile
 import time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+LIBRARY_REPS = 3
 NETREPRO = os.path.join(ROOT, "build", "netrepro")
 IP_SCRIPT = os.path.join(ROOT, "bench", "pair_ip.sh")
 
@@ -160,6 +164,42 @@ def bench_seed():
     return min(samples), statistics.median(samples), expected, skipped
 
 
+def bench_library(binary, cases, reps):
+    """Median wall time of `run cases` (every case ok or skipped)."""
+    samples = []
+    for _ in range(reps):
+        dt, cp = run_timed([binary, "run", cases])
+        if cp.returncode != 0:
+            raise BenchError(describe_failure(f"{binary} run {cases}", cp))
+        samples.append(dt)
+    return statistics.median(samples)
+
+
+def build_baseline(rev, tmp):
+    """REV's netrepro, built in a worktree under tmp; (binary, its cases)."""
+    tree = os.path.join(tmp, "baseline")
+    for argv in (["git", "worktree", "add", "--detach", tree, rev], ["make", "-s", "-C", tree, "-j2"]):
+        cp = subprocess.run(argv, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        if cp.returncode != 0:
+            raise BenchError(describe_failure(" ".join(argv), cp))
+    return os.path.join(tree, "build", "netrepro"), os.path.join(tree, "cases")
+
+
+def bench_library_against(rev, reps):
+    """(this, baseline) median walls on the baseline's library, alternated."""
+    with tempfile.TemporaryDirectory(prefix="nrbase-") as tmp:
+        try:
+            binary, cases = build_baseline(rev, tmp)
+            this, base = [], []
+            for _ in range(reps):
+                base.append(bench_library(binary, cases, 1))
+                this.append(bench_library(NETREPRO, cases, 1))
+            return statistics.median(this), statistics.median(base)
+        finally:
+            subprocess.run(["git", "worktree", "remove", "--force", os.path.join(tmp, "baseline")],
+                           cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+
 def bench_matrix(kernels, out):
     """Wall time of one `netrepro matrix` run; every case of every kernel
     must PASS (a guest that gave nothing is an error, not a fast result)."""
@@ -221,6 +261,9 @@ def main():
             ip, _ = bench_ip_pair(N_IP)
 
         seed_best, seed_med, seed_n, seed_skip = bench_seed()
+        library = bench_library(NETREPRO, os.path.join(ROOT, "cases"), LIBRARY_REPS)
+        baseline = os.environ.get("BENCH_BASELINE")
+        against = bench_library_against(baseline, LIBRARY_REPS) if baseline else None
     except BenchError as e:
         print(f"bench: FAILED, nothing measured:\n{e}", file=sys.stderr)
         return 1
@@ -252,6 +295,13 @@ def main():
     print(f"   {'best':<28} {ms(seed_best):>12}")
     print(f"   {'median':<28} {ms(seed_med):>12}")
     print(f"   target: seed suite {TARGET_SEED}  (measured median: {seed_med:.3f} s)")
+    print(f"   {'case library, median wall':<28} {library:10.2f} s   ({LIBRARY_REPS} runs, netrepro run cases/)")
+    if against:
+        this, base = against
+        print(f"   {'library of ' + baseline + ', this':<28} {this:10.2f} s")
+        print(f"   {'library of ' + baseline + ', its own':<28} {base:10.2f} s   this / baseline: {this / base:.2f}")
+    else:
+        print("   (BENCH_BASELINE=REV also runs REV's netrepro on REV's library, for a ratio)")
     print()
     print("3. kernel matrix: netrepro matrix cases/seed, QEMU guests")
     why = matrix_skip_reason()

@@ -61,7 +61,8 @@ static void body(FILE *f, const json_t *c, const char *tag, const char *type)
 
 static void testcase(FILE *f, const json_t *c)
 {
-	const char *id = jstr(c, "id"), *slash = strrchr(id, '/'), *status = jstr(c, "status");
+	const char *id = jstr(c, "id"), *slash = strrchr(id, '/');
+	enum status st = record_case_status(c);
 	char classname[256];
 	snprintf(classname, sizeof classname, "netrepro%s%.*s", slash ? "." : "",
 		 slash ? (int)(slash - id) : 0, id);
@@ -72,24 +73,19 @@ static void testcase(FILE *f, const json_t *c)
 	attr(f, "name", slash ? slash + 1 : id);
 	fprintf(f, " time=\"%.3f\"", json_real_value(json_object_get(c, "duration_s")));
 	attr(f, "file", jstr(c, "file"));
-	if (!strcmp(status, "PASS")) {
+	if (st == ST_PASS) {
 		fprintf(f, "/>\n");
 		return;
 	}
 	fprintf(f, ">\n");
-	if (!strcmp(status, "SKIP")) {
+	if (st == ST_SKIP) {
 		fprintf(f, "      <skipped");
 		attr(f, "message", jstr(c, "reason"));
 		fprintf(f, "/>\n");
 	} else {
-		body(f, c, strcmp(status, "FAIL") ? "error" : "failure", status);
+		body(f, c, st == ST_FAIL ? "failure" : "error", jstr(c, "status"));
 	}
 	fprintf(f, "    </testcase>\n");
-}
-
-static long long count(const json_t *rec, const char *status)
-{
-	return (long long)json_integer_value(json_object_get(json_object_get(rec, "summary"), status));
 }
 
 static void write_junit(FILE *f, json_t *const *recs, int n)
@@ -101,8 +97,9 @@ static void write_junit(FILE *f, json_t *const *recs, int n)
 		fprintf(f, "  <testsuite");
 		attr(f, "name", name);
 		fprintf(f, " tests=\"%zu\" failures=\"%lld\" errors=\"%lld\" skipped=\"%lld\" time=\"%.3f\"",
-			json_array_size(json_object_get(recs[r], "cases")), count(recs[r], "FAIL"),
-			count(recs[r], "ERROR") + count(recs[r], "TIMEOUT"), count(recs[r], "SKIP"),
+			json_array_size(json_object_get(recs[r], "cases")), record_count(recs[r], ST_FAIL),
+			record_count(recs[r], ST_ERROR) + record_count(recs[r], ST_TIMEOUT),
+			record_count(recs[r], ST_SKIP),
 			json_real_value(json_object_get(recs[r], "duration_s")));
 		attr(f, "timestamp", jstr(recs[r], "started"));
 		fprintf(f, ">\n");

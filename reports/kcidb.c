@@ -6,16 +6,14 @@
 #include <ctype.h>
 #include <string.h>
 
-static const char *kcidb_status(const char *s)
+/* KCIDB has no TIMEOUT; MISS: the run never produced a result for it. */
+static const char *kcidb_status(enum status st)
 {
-	static const char *const map[][2] = {
-		{ "PASS", "PASS" }, { "FAIL", "FAIL" }, { "ERROR", "ERROR" },
-		{ "TIMEOUT", "ERROR" }, { "SKIP", "SKIP" },
+	static const char *const map[ST__COUNT + 1] = {
+		[ST_PASS] = "PASS", [ST_FAIL] = "FAIL", [ST_ERROR] = "ERROR",
+		[ST_TIMEOUT] = "ERROR", [ST_SKIP] = "SKIP", [ST__COUNT] = "MISS",
 	};
-	for (size_t i = 0; i < sizeof map / sizeof *map; i++)
-		if (!strcmp(map[i][0], s))
-			return map[i][1];
-	return "MISS";   /* the run never produced a result for it */
+	return map[st];
 }
 
 /* KCIDB paths are dot-separated [a-zA-Z0-9_-] words: "seed/x[v=1]" becomes
@@ -69,7 +67,7 @@ static void add_run(json_t *doc, const json_t *rec)
 	arch[k] = '\0';
 	json_array_append_new(json_object_get(doc, "builds"),
 		json_pack("{s:s, s:s, s:s, s:s, s:s, s:s}", "id", build, "checkout_id", checkout,
-			  "origin", "netrepro", "architecture", arch, "status", "PASS",
+			  "origin", "netrepro", "architecture", arch, "status", kcidb_status(ST_PASS),
 			  "comment", jstr(kernel, "release")));
 	size_t i;
 	json_t *c;
@@ -80,7 +78,7 @@ static void add_run(json_t *doc, const json_t *rec)
 		char *log = trace_text(c);
 		json_t *t = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:f, s:s, s:{s:s, s:O}, s:{s:s, s:O, s:O}}",
 			"id", id, "build_id", build, "origin", "netrepro", "path", path,
-			"status", kcidb_status(jstr(c, "status")), "start_time", jstr(rec, "started"),
+			"status", kcidb_status(record_case_status(c)), "start_time", jstr(rec, "started"),
 			"duration", json_real_value(json_object_get(c, "duration_s")), "log_excerpt", log,
 			"environment", "comment", jstr(json_object_get(env, "platform"), "distro"), "misc", env,
 			"misc", "case_id", jstr(c, "id"), "refs", json_object_get(c, "refs"),

@@ -18,7 +18,8 @@ void ktap_header(FILE *f, int ncases)
 static void result(FILE *f, const char *indent, int number, const json_t *c)
 {
 	const char *status = jstr(c, "status"), *reason = jstr(c, "reason");
-	int ok = !strcmp(status, "PASS") || !strcmp(status, "SKIP");
+	enum status st = record_case_status(c);
+	int ok = st == ST_PASS || st == ST_SKIP;
 	if (!ok) {
 		char prefix[64];
 		snprintf(prefix, sizeof prefix, "%s# ", indent);
@@ -26,7 +27,7 @@ static void result(FILE *f, const char *indent, int number, const json_t *c)
 		case_trace(f, c, prefix);
 	}
 	fprintf(f, "%s%sok %d %s", indent, ok ? "" : "not ", number, jstr(c, "id"));
-	if (strcmp(status, "PASS") && strcmp(status, "FAIL"))
+	if (st != ST_PASS && st != ST_FAIL)
 		fprintf(f, " # %s%s%s", status, *reason ? " " : "", reason);
 	fputc('\n', f);
 	fflush(f);

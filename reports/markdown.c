@@ -14,16 +14,13 @@ static void md(FILE *f, const char *s)
 	}
 }
 
-static const char *status_mark(const char *status)
+static const char *status_mark(enum status st)
 {
-	static const char *const marks[][2] = {
-		{ "PASS", "✅ PASS" }, { "FAIL", "❌ FAIL" }, { "ERROR", "💥 ERROR" },
-		{ "SKIP", "⏭️ SKIP" }, { "TIMEOUT", "⏱️ TIMEOUT" },
+	static const char *const marks[ST__COUNT + 1] = {
+		[ST_PASS] = "✅ PASS", [ST_FAIL] = "❌ FAIL", [ST_ERROR] = "💥 ERROR",
+		[ST_SKIP] = "⏭️ SKIP", [ST_TIMEOUT] = "⏱️ TIMEOUT", [ST__COUNT] = "— (not run)",
 	};
-	for (size_t i = 0; i < sizeof marks / sizeof *marks; i++)
-		if (!strcmp(marks[i][0], status))
-			return marks[i][1];
-	return "— (not run)";
+	return marks[st];
 }
 
 static void env_table(FILE *f, json_t *const *recs, int n)
@@ -99,7 +96,7 @@ static void matrix(FILE *f, json_t *const *recs, int n, const json_t *ids)
 		fprintf(f, " |");
 		for (int r = 0; r < n; r++) {
 			const json_t *c = case_find(recs[r], json_string_value(id));
-			fprintf(f, " %s", status_mark(c ? jstr(c, "status") : ""));
+			fprintf(f, " %s", status_mark(record_case_status(c)));
 			if (step && c)
 				fprintf(f, "<br>**%s**", step_observed_in(recs[r], json_string_value(id), step));
 			fprintf(f, " |");
@@ -140,7 +137,7 @@ static void steps_table(FILE *f, json_t *const *recs, int n, const char *id)
 		for (int r = 0; r < n; r++) {
 			const json_t *c = case_find(recs[r], id);
 			const json_t *t = c ? case_step(c, s) : NULL;
-			int fail = t && !strcmp(jstr(t, "status"), "fail");
+			int fail = t && record_step_status(t) == STEP_FAIL;
 			fprintf(f, " %s%s%s", fail ? "**❌ " : "", t ? jstr(t, "observed") : "—", fail ? "**" : "");
 			if (t && *jstr(t, "detail")) {
 				fprintf(f, " (");
@@ -163,7 +160,7 @@ static void one_case(FILE *f, json_t *const *recs, int n, const char *id)
 	fprintf(f, "\n\n");
 	for (int r = 0; r < n; r++) {
 		const json_t *rc = case_find(recs[r], id);
-		fprintf(f, "%s**%s**", r ? ", " : "Status: ", status_mark(rc ? jstr(rc, "status") : ""));
+		fprintf(f, "%s**%s**", r ? ", " : "Status: ", status_mark(record_case_status(rc)));
 		if (n > 1)
 			fprintf(f, " on %s", run_label(recs[r]));
 		if (rc && *jstr(rc, "reason")) {
@@ -191,15 +188,9 @@ static void write_md(FILE *f, json_t *const *recs, int n)
 	json_t *ids = case_ids(recs, n);
 	fprintf(f, "# netrepro report\n\n");
 	for (int r = 0; r < n; r++) {
-		json_t *sum = json_object_get(recs[r], "summary");
-		fprintf(f, "%s`%s`: %lld passed, %lld failed, %lld errors, %lld skipped, %lld timed out (%s)\n",
-			n > 1 ? "- " : "", run_label(recs[r]),
-			(long long)json_integer_value(json_object_get(sum, "PASS")),
-			(long long)json_integer_value(json_object_get(sum, "FAIL")),
-			(long long)json_integer_value(json_object_get(sum, "ERROR")),
-			(long long)json_integer_value(json_object_get(sum, "SKIP")),
-			(long long)json_integer_value(json_object_get(sum, "TIMEOUT")),
-			jstr(recs[r], "started"));
+		fprintf(f, "%s`%s`: ", n > 1 ? "- " : "", run_label(recs[r]));
+		put_summary(f, recs[r]);
+		fprintf(f, " (%s)\n", jstr(recs[r], "started"));
 	}
 	fputc('\n', f);
 	for (int r = 0; r < n; r++) {

@@ -3,29 +3,14 @@
 #ifndef NETREPRO_REPORT_H
 #define NETREPRO_REPORT_H
 
-#include <jansson.h>
 #include <stdio.h>
 
-#define RECORD_SCHEMA "netrepro.run/1"
-
-/* A new record; environment is stolen. */
-json_t *record_new(json_t *environment, const char *version);
-void record_add_case(json_t *rec, json_t *case_rec);
-/* Sets duration_s and the summary counts. */
-void record_finish(json_t *rec, double duration_s);
-int record_write(const json_t *rec, const char *path, char *err, size_t len);
+#include "record.h"
 
 /* KTAP v1, as `run` prints it: the header, then one result per case with
  * the step trace of a case that did not pass as '#' lines. */
 void ktap_header(FILE *f, int ncases);
 void ktap_case(FILE *f, int number, const json_t *case_rec);
-
-/* Exit status for a finished record: 0 all PASS or SKIP, else 1. */
-int record_exit_status(const json_t *rec);
-
-/* A record read back: NULL with a message in err for a file that is not
- * JSON, truncated JSON, not a run record, or a newer schema. */
-json_t *record_load(const char *path, char *err, size_t len);
 
 /* One writer per format; all take one or more records (several: one per
  * kernel or platform, compared side by side). */
@@ -55,6 +40,11 @@ void case_trace(FILE *f, const json_t *c, const char *prefix);
 void case_first_failure(FILE *f, const json_t *c);
 /* The step of c that asks what step (of the same case, another run) asks. */
 const json_t *case_step(const json_t *c, const json_t *step);
+/* Whether step has an expectation: recorded-only steps (an ephemeral port,
+ * a state caught in passing) differ from run to run on any kernel. */
+int step_checked(const json_t *step);
+/* "N passed, N failed, N errors, N skipped, N timed out" */
+void put_summary(FILE *f, const json_t *rec);
 /* Same status and the same observed result at every step. */
 int case_same_answers(const json_t *a, const json_t *b);
 /* The first step of case id whose observed result is not the same in all

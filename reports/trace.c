@@ -9,7 +9,7 @@ void case_trace(FILE *f, const json_t *c, const char *prefix)
 	json_t *s;
 	json_array_foreach(json_object_get(c, "steps"), i, s) {
 		const char *iter = jstr(s, "iter"), *detail = jstr(s, "detail");
-		int fail = !strcmp(jstr(s, "status"), "fail");
+		int fail = record_step_status(s) == STEP_FAIL;
 		fprintf(f, "%s%s %lld %s%s%s: %s", prefix, fail ? "!!" : "  ",
 			(long long)json_integer_value(json_object_get(s, "line")), jstr(s, "host"),
 			*iter ? " " : "", iter, jstr(s, "call"));
@@ -30,7 +30,7 @@ void case_first_failure(FILE *f, const json_t *c)
 	size_t i;
 	json_t *s;
 	json_array_foreach(json_object_get(c, "steps"), i, s)
-		if (!strcmp(jstr(s, "status"), "fail")) {
+		if (record_step_status(s) == STEP_FAIL) {
 			fprintf(f, "line %lld: %s: expected %s, observed %s",
 				(long long)json_integer_value(json_object_get(s, "line")), jstr(s, "call"),
 				jstr(s, "expected"), jstr(s, "observed"));

@@ -76,12 +76,11 @@ const json_t *case_step(const json_t *c, const json_t *step)
 	return NULL;
 }
 
-/* A step with an expectation. Recorded-only steps (an ephemeral port, a
- * state caught in passing) differ from run to run on any kernel: they are
- * shown, and listed by diff, but do not mark a case as changed. */
-static int checked(const json_t *step)
+/* Recorded-only steps are shown, and listed by diff, but do not mark a
+ * case as changed. */
+int step_checked(const json_t *step)
 {
-	return strcmp(jstr(step, "status"), "info") != 0;
+	return record_step_status(step) != STEP_INFO;
 }
 
 /* A step of a that is checked (in a or in b) and answered otherwise in b. */
@@ -91,7 +90,7 @@ static const json_t *differing_step(const json_t *a, const json_t *b)
 	json_t *s;
 	json_array_foreach(json_object_get(a, "steps"), i, s) {
 		const json_t *t = case_step(b, s);
-		if ((checked(s) || (t && checked(t))) && (!t || strcmp(jstr(s, "observed"), jstr(t, "observed"))))
+		if ((step_checked(s) || (t && step_checked(t))) && (!t || strcmp(jstr(s, "observed"), jstr(t, "observed"))))
 			return s;
 	}
 	return NULL;
@@ -129,4 +128,33 @@ const char *env_sysctl(const json_t *rec, const char *key)
 {
 	json_t *v = json_object_get(json_object_get(json_object_get(rec, "environment"), "sysctl"), key);
 	return json_is_string(v) ? json_string_value(v) : NULL;
+}
+
+size_t data_escape(const void *data, size_t n, char *buf, size_t len)
+{
+	const unsigned char *p = data;
+	size_t o = 0;
+	for (size_t i = 0; i < n && o + 8 < len; i++) {
+		/* '"' and '\\' as \xHH: the text reads the same inside a quoted
+		 * "expected" string and in every writer's own quoting */
+		if (p[i] >= 32 && p[i] < 127 && p[i] != '"' && p[i] != '\\')
+			buf[o++] = (char)p[i];
+		else if (p[i] == '\n')
+			o += (size_t)snprintf(buf + o, len - o, "\\n");
+		else
+			o += (size_t)snprintf(buf + o, len - o, "\\x%02x", p[i]);
+		if (i + 1 < n && o + 8 >= len) {
+			o += (size_t)snprintf(buf + o, len - o, "...");
+			break;
+		}
+	}
+	buf[o] = '\0';
+	return o;
+}
+
+void put_summary(FILE *f, const json_t *rec)
+{
+	fprintf(f, "%lld passed, %lld failed, %lld errors, %lld skipped, %lld timed out",
+		record_count(rec, ST_PASS), record_count(rec, ST_FAIL), record_count(rec, ST_ERROR),
+		record_count(rec, ST_SKIP), record_count(rec, ST_TIMEOUT));
 }

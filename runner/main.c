@@ -1,6 +1,7 @@
 /* netrepro: the command line. Parses everything first (any error: exit 2,
  * nothing run), then hands the scenarios to the scheduler. */
 #include "case.h"
+#include "registry.h"
 #include "suite.h"
 #include "version.h"
 #include "commands.h"
@@ -37,6 +38,8 @@ static const char usage[] =
 	"                          write a report of one or more run records;\n"
 	"                          F is md, html, junit, ktap or kcidb\n"
 	"  diff A.json B.json      what differs between two runs (exit 1 if anything)\n"
+	"  help [calls|options] [--markdown]\n"
+	"                          this text, or every call or socket option a case may use\n"
 	"  matrix [--kernel K]... [-j N] [--out DIR] [--accel auto|kvm|tcg] PATH...\n"
 	"                          run the cases on each kernel K in a QEMU guest: a Debian\n"
 	"                          flavour (6.1.0-50-amd64, fetched once), PATH[:MODULES]\n"
@@ -227,6 +230,31 @@ static int cmd_env(void)
 	return 0;
 }
 
+/* help, help calls, help options; --markdown: the README's tables. */
+static int cmd_help(int argc, char **argv)
+{
+	const char *topic = NULL;
+	int md = 0;
+	for (int i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "--markdown"))
+			md = 1;
+		else if (!topic && (!strcmp(argv[i], "calls") || !strcmp(argv[i], "options")))
+			topic = argv[i];
+		else
+			return fprintf(stderr, "netrepro help: unknown topic '%s' (calls, options)\n", argv[i]), 2;
+	}
+	if (!topic)
+		return fputs(usage, stdout), 0;
+	if (md)
+		puts(!strcmp(topic, "calls") ? "| call | value | what |\n|---|---|---|"
+		     : "| option | level | value | what |\n|---|---|---|---|");
+	if (!strcmp(topic, "calls"))
+		registry_print_calls(stdout, md);
+	else
+		registry_print_options(stdout, md);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	if (argc < 2) {
@@ -234,8 +262,10 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	const char *cmd = argv[1];
-	if (!strcmp(cmd, "--help") || !strcmp(cmd, "-h") || !strcmp(cmd, "help"))
+	if (!strcmp(cmd, "--help") || !strcmp(cmd, "-h"))
 		return fputs(usage, stdout), 0;
+	if (!strcmp(cmd, "help"))
+		return cmd_help(argc - 1, argv + 1);
 	if (!strcmp(cmd, "--version"))
 		return printf("netrepro %s\n", NETREPRO_VERSION), 0;
 	if (!strcmp(cmd, "run"))

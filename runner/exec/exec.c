@@ -1,8 +1,11 @@
 /* The step loop: pick the host, run the call, compare, record. Loops and
  * checks are here; the calls themselves are exec_calls.c's. */
 #include "exec_int.h"
+#include "expr.h"
 #include "netns.h"
+#include "record.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -23,7 +26,7 @@ static int enter_host(struct run *r, int host)
 }
 
 static void emit(struct run *r, const struct step *st, const struct outcome *o,
-		 const struct expect *e, int ok, enum call_value v)
+		 const struct expect *e, int ok)
 {
 	if (!ok)
 		r->mismatches++;
@@ -32,28 +35,54 @@ static void emit(struct run *r, const struct step *st, const struct outcome *o,
 		return;
 	}
 	r->recorded++;
-	char observed[sizeof o->data * 4 + 8];    /* recv: the data, escaped */
+	enum call_value v = st->call ? st->call->value : VAL_COUNT;
 	/* a "text" expectation is compared with data: show the data */
-	outcome_text(o, e && e->kind == EXP_STR ? VAL_DATA : v, observed, sizeof observed);
-	json_t *j = json_pack("{s:i, s:s, s:s, s:I, s:s?, s:s, s:s?, s:s}",
-			      "line", st->pos.line, "host", r->sc->hosts[st->host], "call", st->text,
-			      "ret", (json_int_t)(o->timed_out ? -1 : o->ret),
-			      "errno", o->failed && !o->timed_out ? errno_name(o->err) : NULL,
-			      "observed", observed, "expected", e && e->kind != EXP_NONE ? e->text : NULL,
-			      "status", !e || e->kind == EXP_NONE ? "info" : ok ? "pass" : "fail");
-	if (r->iter[0])
-		json_object_set_new(j, "iter", json_string(r->iter));
-	if (v == VAL_EXIT) {        /* a program's output, whole (what was kept) */
-		char out[sizeof o->data * 4 + 8];
-		escape_bytes(o->data, o->len, out, sizeof out);
-		json_object_set_new(j, "output", json_string(out));
-		json_object_set_new(j, "detail", json_string(out[0] ? out : "no output"));
-		if (strlen(out) > 150)
-			json_object_set_new(j, "detail", json_pack("s#", out, (size_t)150));
-	} else if (o->detail[0]) {
-		json_object_set_new(j, "detail", json_string(o->detail));
+	char *observed = outcome_text(o, st, e && e->kind == EXP_STR && v == VAL_EXIT, e);
+	int has_data = !o->failed && !o->timed_out && o->data && (v == VAL_DATA || v == VAL_EXIT);
+	char detail[sizeof o->detail];
+	snprintf(detail, sizeof detail, "%s", o->detail);
+	if (!detail[0]) {
+		char *all = outcome_details(o, st);
+		snprintf(detail, sizeof detail, "%s", all && all[0] ? all + 1 : "");
+		free(all);
 	}
-	r->env->emit(r->env->emit_arg, j);
+	if (v == VAL_EXIT && !o->len)
+		snprintf(detail, sizeof detail, "no output");
+	else if (v == VAL_EXIT)     /* the output's start; "data" holds all of it */
+		data_escape(o->data, o->len, detail, 151);
+	struct step_rec rec = {
+		.line = st->pos.line, .host = r->sc->hosts[st->host], .call = st->text,
+		.ret = o->timed_out ? -1 : o->ret,
+		.errno_name = o->failed && !o->timed_out ? errno_name(o->err) : NULL,
+		.observed = observed ? observed : "(out of memory)",
+		.expected = e && e->kind != EXP_NONE ? e->text : NULL,
+		.status = !e || e->kind == EXP_NONE ? STEP_INFO : ok ? STEP_PASS : STEP_FAIL,
+		.iter = r->iter, .detail = detail,
+		.data = o->data, .data_len = o->len, .has_data = has_data,
+		.kernel_picks = e && expect_loose(e),
+	};
+	json_t *j = record_step(&rec);
+	if (j && has_data && o->truelen != o->len)     /* MSG_TRUNC: the kernel's whole length */
+		json_object_set_new(j, "data_len", json_integer((json_int_t)o->truelen));
+	free(observed);
+	if (j)
+		r->env->emit(r->env->emit_arg, j);
+}
+
+/* What a capture of a call's result holds. A call without a value (bind)
+ * or whose value is an errno (recverr): 0 or the errno, ETIMEDOUT when it
+ * blocked past the step bound, so `if r == EADDRINUSE` can ask. A call
+ * with a value (a port, a count): the value, or -1 when it failed. A
+ * socket capture is the socket (the call's own business). */
+static void capture(struct run *r, const struct step *st, const struct outcome *o)
+{
+	enum call_value v = st->call->value;
+	if (st->capture < 0 || v == VAL_SOCK)
+		return;
+	if (v == VAL_ZERO || v == VAL_STATE || v == VAL_ERR)
+		r->vals[st->capture] = o->timed_out ? ETIMEDOUT : o->failed ? o->err : o->ret;
+	else
+		r->vals[st->capture] = o->timed_out || o->failed ? -1 : o->ret;
 }
 
 /* One call step. Returns 1 when it failed (an error, a timeout) without an
@@ -63,9 +92,8 @@ static int run_call(struct run *r, const struct step *st, struct outcome *last)
 	struct outcome o = { 0 };
 	if (enter_host(r, st->host) < 0)
 		return -1;
-	call_run(r, st, &o);
-	if (!o.timed_out && !o.failed && st->capture >= 0)
-		r->vals[st->capture] = st->call->value == VAL_SOCK ? 0 : o.ret;
+	st->call->run(r, st, &o);
+	capture(r, st, &o);
 	const struct expect *e = expect_pick(st, &r->env->cond);
 	int ok = !e || expect_match(e, &o, r->vals);
 	int failed = o.timed_out || o.failed;
@@ -74,10 +102,12 @@ static int run_call(struct run *r, const struct step *st, struct outcome *last)
 	int saved_quiet = r->quiet;
 	if (ends_loop && r->quiet)
 		r->quiet = 0;       /* the step that ended the loop is always shown */
-	emit(r, st, &o, e, ok, st->call->value);
+	emit(r, st, &o, e, ok);
 	r->quiet = saved_quiet;
-	if (last)
+	if (last) {
 		*last = o;
+		last->data = NULL;  /* the run's buffer: the next call reuses it */
+	}
 	return ends_loop;
 }
 
@@ -115,7 +145,7 @@ static int run_until(struct run *r, const struct step *st)
 	snprintf(result.detail, sizeof result.detail, ended ? "after %ld iterations" :
 		 "no error in %ld iterations", count);
 	const struct expect *e = expect_pick(st, &r->env->cond);
-	emit(r, st, &result, e, !e || expect_match(e, &result, r->vals), VAL_ZERO);
+	emit(r, st, &result, e, !e || expect_match(e, &result, r->vals));
 	return 0;
 }
 
@@ -140,11 +170,66 @@ static int run_loop(struct run *r, const struct step *st, struct outcome *last)
 	return 0;
 }
 
+/* "p=40003 q=40004": the captured numbers a condition names. */
+static void cond_detail(const struct run *r, const struct step *st, char *buf, size_t len)
+{
+	size_t w = 0;
+	buf[0] = '\0';
+	for (int v = 0; v < r->sc->nvars && w < len; v++) {
+		const char *name = r->sc->vars[v].name, *at = st->text;
+		size_t n = strlen(name);
+		int named = 0;
+		if (r->sc->vars[v].kind != VAR_INT)
+			continue;
+		while (!named && (at = strstr(at, name))) {
+			int before = at == st->text || !(isalnum((unsigned char)at[-1]) || at[-1] == '_');
+			int after = !(isalnum((unsigned char)at[n]) || at[n] == '_');
+			named = before && after;
+			at += n;
+		}
+		if (named)
+			w += (size_t)snprintf(buf + w, len - w, "%s%s=%ld", w ? " " : "", name, r->vals[v]);
+	}
+}
+
+/* check EXPR (passes when it holds) and if EXPR (recorded only). */
+static int eval_cond(struct run *r, const struct step *st, int checked)
+{
+	int err = 0;
+	long v = expr_eval(st->expr, r->vals, &err);
+	int holds = !err && v;
+	int ok = checked ? holds : !err;
+	char detail[256];
+	cond_detail(r, st, detail, sizeof detail);
+	if (!ok)
+		r->mismatches++;
+	if (ok && (r->quiet || r->recorded >= r->env->record_cap)) {
+		r->suppressed++;
+		return holds;
+	}
+	r->recorded++;
+	struct step_rec rec = {
+		.line = st->pos.line, .host = r->sc->hosts[st->host], .call = st->text, .ret = v,
+		.observed = err ? "error: division by zero or overflow" : holds ? "true" : "false",
+		.expected = checked ? "true" : NULL,
+		.status = ok ? (checked ? STEP_PASS : STEP_INFO) : STEP_FAIL,
+		.iter = r->iter, .detail = detail,
+	};
+	json_t *j = record_step(&rec);
+	if (j)
+		r->env->emit(r->env->emit_arg, j);
+	return holds;
+}
+
 static void run_check(struct run *r, const struct step *st)
 {
-	struct outcome o = { .ret = r->vals[st->loopvar] };
+	if (st->expr) {
+		eval_cond(r, st, 1);
+		return;
+	}
+	struct outcome o = { .ret = r->vals[st->loopvar], .val_errno = 1 };
 	const struct expect *e = expect_pick(st, &r->env->cond);
-	emit(r, st, &o, e, !e || expect_match(e, &o, r->vals), VAL_COUNT);
+	emit(r, st, &o, e, !e || expect_match(e, &o, r->vals));
 }
 
 /* Returns 1 when a call ended the list (see run_call), -1 on our fault. */
@@ -164,6 +249,10 @@ static int run_list(struct run *r, const struct step *steps, int n, struct outco
 		case STEP_REPEAT:
 		case STEP_FOR: rc = run_loop(r, st, last); break;
 		case STEP_CHECK: run_check(r, st); break;
+		case STEP_IF:
+			rc = eval_cond(r, st, 0) ? run_list(r, st->body, st->nbody, last)
+				: run_list(r, st->els, st->nels, last);
+			break;
 		}
 		if (rc)
 			return rc;
@@ -182,6 +271,7 @@ int exec_steps(const struct scenario *sc, struct netns_host **hosts,
 		r.slots[i].fd = -1;
 	int rc = run_list(&r, sc->steps, sc->nsteps, NULL);
 	*suppressed = r.suppressed;
+	free(r.buf);
 	free(r.vals);
 	free(r.slots);
 	return rc < 0 ? -1 : r.mismatches;

@@ -11,15 +11,31 @@
 
 struct netns_host;
 
+/* What came with a message (recvfrom, recvmsg) or a queued error
+ * (recverr): each part is there when its MI_ bit is set in have. */
+enum { MI_FROM = 1, MI_TO = 2, MI_DEV = 4, MI_TTL = 8, MI_TOS = 16, MI_EE = 32, MI_OFFENDER = 64 };
+struct msg_info {
+	unsigned have;
+	struct sockaddr_storage from, to, offender;
+	char dev[16];           /* the interface it came in by (PKTINFO) */
+	int ttl, tos;
+	int flags;              /* msg_flags: MSG_TRUNC, MSG_CTRUNC */
+	struct { unsigned err, info; int origin, type, code; } ee;
+};
+
 /* What a call came back with. */
 struct outcome {
 	long ret;               /* the call's value (see enum call_value); -1 on error */
 	int failed;             /* the call failed (a value of -1 alone does not say so) */
 	int err;                /* errno when failed */
 	int timed_out;          /* no answer within the step bound */
-	char detail[160];       /* an address, data received: for the record */
-	char data[512];         /* recv: the bytes */
-	size_t len;
+	int val_errno;          /* ret is an errno (recverr, SO_ERROR): errno names compare with it */
+	long pair[2];           /* an option's two numbers */
+	char *data;             /* bytes received, an option's text, a program's output */
+	size_t len;             /* bytes in data */
+	size_t truelen;         /* what the kernel said the whole was (MSG_TRUNC), else len */
+	struct msg_info msg;
+	char detail[256];       /* an address, a 4-tuple: for the record */
 };
 
 struct exec_env {
@@ -39,13 +55,28 @@ int exec_steps(const struct scenario *sc, struct netns_host **hosts,
 /* The expectation that applies here: the first alternative whose guard
  * holds, or NULL (record only). */
 const struct expect *expect_pick(const struct step *st, const struct cond_ctx *ctx);
+/* 1 when every answer of e leaves the value to the kernel (a predicate,
+ * ok, a captured $value): the record marks the step kernel_picks. */
+int expect_loose(const struct expect *e);
 /* 1 if o is what e asks for; vars holds the integer variables. */
 int expect_match(const struct expect *e, const struct outcome *o, const long *vars);
-/* Bytes as printable ASCII (\n, \xHH), cut with "..." to fit len; the
- * length written. */
-size_t escape_bytes(const char *data, size_t n, char *buf, size_t len);
-/* The observed result as the record shows it: "0", "EADDRINUSE", "TIME_WAIT". */
-void outcome_text(const struct outcome *o, enum call_value v, char *buf, size_t len);
+/* The observed result as the record shows it, in the words an expectation
+ * uses: "0", "EADDRINUSE", "TIME_WAIT", "40000 40007", "\"ping\" from
+ * 10.0.1.2:4000 ttl 63", "EHOSTUNREACH from 10.0.2.1 icmp 11 0". st gives
+ * the shape (its call, its option); as_data shows the data whatever the
+ * call. The details shown are those e checks (all of them without e), so
+ * that what the kernel picks (a source port) is compared only when a case
+ * asks for it. Allocated; NULL without memory. */
+char *outcome_text(const struct outcome *o, const struct step *st, int as_data, const struct expect *e);
+/* Every detail of a message or queued error, " from 10.0.1.2:4000 ttl 63"
+ * ("" for other calls). Allocated; NULL without memory. */
+char *outcome_details(const struct outcome *o, const struct step *st);
+/* "10.0.1.1:80", "[fe80::1%2]:80"; with_port 0: the address alone. */
+void addr_text(const struct sockaddr_storage *ss, int with_port, char *buf, size_t len);
+
+/* 1 when this kernel (in the current network namespace) has no socket of
+ * the protocol: EPROTONOSUPPORT, a module neither built in nor loadable. */
+int protocol_missing(int proto);
 
 /* The TCP state of the socket with this 4-tuple in the current network
  * namespace, read with sock_diag: 1..12 as in tbl_tcp_state, 0 when there is

@@ -1,6 +1,8 @@
-/* One function per call of the scenario language. Each fills an outcome:
- * the call's value, or -1 and errno, or timed_out when a call that would block
- * gave no answer within the step bound. */
+/* One function per call of the scenario language (the handlers the
+ * registry's rows name). Each fills an outcome: the call's value, or -1 and
+ * errno, or timed_out when a call that would block gave no answer within
+ * the step bound. Messages (sendmsg, recvmsg, recverr) are exec_msg.c's,
+ * option values exec_opt.c's. */
 #include "exec_int.h"
 
 #include <arpa/inet.h>
@@ -18,52 +20,93 @@
 #include <time.h>
 #include <unistd.h>
 
-#define SLOT(r, st, i) (&(r)->slots[(st)->args[i].var])
-#define FD(r, st, i) (SLOT(r, st, i)->fd)
 
-static void result(struct outcome *o, long ret)
+void result(struct outcome *o, long ret)
 {
 	o->ret = ret < 0 ? -1 : ret;
 	o->failed = ret < 0;
 	o->err = ret < 0 ? errno : 0;
 }
 
-static long int_arg(const struct run *r, const struct arg *a)
+long int_arg(const struct run *r, const struct arg *a)
 {
 	return a->kind == ARG_VAR ? r->vals[a->var] : a->i;
 }
 
-/* The address with its port filled in from a variable if need be. */
-static socklen_t addr_arg(const struct run *r, const struct arg *a, struct sockaddr_storage *ss)
+int addr_arg(const struct run *r, const struct arg *a, struct sockaddr_storage *ss, socklen_t *len)
 {
 	*ss = a->addr.ss;
+	*len = a->addr.len;
 	if (a->addr.port_var >= 0)
 		((struct sockaddr_in *)ss)->sin_port = htons((uint16_t)r->vals[a->addr.port_var]);
-	return a->addr.len;
+	if (a->addr.scope_var >= 0)
+		((struct sockaddr_in6 *)ss)->sin6_scope_id = (uint32_t)r->vals[a->addr.scope_var];
+	if (a->addr.scope[0]) {
+		unsigned idx = if_nametoindex(a->addr.scope);
+		if (!idx) {
+			errno = ENODEV;
+			return -1;
+		}
+		((struct sockaddr_in6 *)ss)->sin6_scope_id = idx;
+	}
+	return 0;
 }
 
-static void addr_text(const struct sockaddr_storage *ss, char *buf, size_t len)
+void addr_text(const struct sockaddr_storage *ss, int with_port, char *buf, size_t len)
 {
 	char ip[INET6_ADDRSTRLEN] = "?";
 	if (ss->ss_family == AF_INET6) {
 		const struct sockaddr_in6 *in6 = (const struct sockaddr_in6 *)ss;
+		char scope[16] = "";
 		inet_ntop(AF_INET6, &in6->sin6_addr, ip, sizeof ip);
-		snprintf(buf, len, "[%s]:%u", ip, ntohs(in6->sin6_port));
-	} else {
+		if (in6->sin6_scope_id)
+			snprintf(scope, sizeof scope, "%%%u", in6->sin6_scope_id);
+		if (with_port)
+			snprintf(buf, len, "[%s%s]:%u", ip, scope, ntohs(in6->sin6_port));
+		else
+			snprintf(buf, len, "%s%s", ip, scope);
+	} else if (ss->ss_family == AF_INET) {
 		const struct sockaddr_in *in = (const struct sockaddr_in *)ss;
 		inet_ntop(AF_INET, &in->sin_addr, ip, sizeof ip);
-		snprintf(buf, len, "%s:%u", ip, ntohs(in->sin_port));
+		snprintf(buf, len, with_port ? "%s:%u" : "%s", ip, ntohs(in->sin_port));
+	} else {
+		snprintf(buf, len, "UNSPEC");
 	}
 }
 
-static unsigned port_of(const struct sockaddr_storage *ss)
+unsigned port_of(const struct sockaddr_storage *ss)
 {
 	return ntohs(((const struct sockaddr_in *)ss)->sin_port);
+}
+
+char *run_buf(struct run *r, size_t n)
+{
+	if (n > r->cap) {
+		char *bigger = realloc(r->buf, n);
+		if (!bigger) {
+			errno = ENOMEM;
+			return NULL;
+		}
+		r->buf = bigger;
+		r->cap = n;
+	}
+	return r->buf;
+}
+
+int flags_arg(const struct step *st)
+{
+	int flags = 0;
+	for (int i = 0; i < st->nargs; i++)
+		if (st->args[i].kind == ARG_FLAG)
+			flags |= (int)st->args[i].i;
+	return flags;
 }
 
 /* Wait until fd is ready for events, within the step bound. 0 ready, 1 timed out. */
 int wait_for(const struct run *r, int fd, short events)
 {
+	if (fd < 0)
+		return 0;   /* no socket: the call itself answers EBADF at once */
 	struct pollfd p = { .fd = fd, .events = events };
 	int n;
 	do
@@ -88,44 +131,48 @@ static void remember_tuple(struct slot *s)
 	}
 }
 
-static void do_socket(struct run *r, const struct step *st, struct outcome *o)
+void call_socket(struct run *r, const struct step *st, struct outcome *o)
 {
-	int nonblock = st->nargs > 2;
-	int fd = socket((int)st->args[0].i, (int)st->args[1].i | SOCK_CLOEXEC | (nonblock ? SOCK_NONBLOCK : 0), 0);
+	int flags = flags_arg(st), proto = 0;
+	for (int i = 2; i < st->nargs; i++)
+		if (st->args[i].kind == ARG_INT)
+			proto = (int)st->args[i].i;
+	int fd = socket((int)st->args[0].i, (int)st->args[1].i | SOCK_CLOEXEC | flags, proto);
 	result(o, fd < 0 ? -1 : 0);
 	/* a failed socket() leaves the variable with no socket (EBADF next),
 	 * not on the one it held before */
 	if (st->capture >= 0)
-		r->slots[st->capture] = (struct slot){ .fd = fd, .nonblock = nonblock };
+		r->slots[st->capture] = (struct slot){ .fd = fd, .nonblock = !!(flags & SOCK_NONBLOCK) };
 	else if (fd >= 0)
 		close(fd);
 }
 
-static void do_bind(struct run *r, const struct step *st, struct outcome *o)
+void call_bind(struct run *r, const struct step *st, struct outcome *o)
 {
 	struct sockaddr_storage ss;
-	socklen_t len = addr_arg(r, &st->args[1], &ss);
-	result(o, bind(FD(r, st, 0), (struct sockaddr *)&ss, len));
+	socklen_t len;
+	if (addr_arg(r, &st->args[1], &ss, &len) < 0)
+		result(o, -1);
+	else
+		result(o, bind(FD(r, st, 0), (struct sockaddr *)&ss, len));
 }
 
-static void do_listen(struct run *r, const struct step *st, struct outcome *o)
+void call_listen(struct run *r, const struct step *st, struct outcome *o)
 {
 	result(o, listen(FD(r, st, 0), st->nargs > 1 ? (int)int_arg(r, &st->args[1]) : 128));
 }
 
 /* A blocking connect is made non-blocking and bounded by poll: the kernel's
  * synchronous answers (EADDRNOTAVAIL, ENETUNREACH) are the same either way. */
-static void do_connect(struct run *r, const struct step *st, struct outcome *o)
+static void connect_bounded(struct run *r, struct slot *s, const struct sockaddr_storage *ss,
+			    socklen_t len, struct outcome *o)
 {
-	struct slot *s = SLOT(r, st, 0);
-	struct sockaddr_storage ss;
-	socklen_t len = addr_arg(r, &st->args[1], &ss);
 	int flags = fcntl(s->fd, F_GETFL);
 	if (!s->nonblock)
 		fcntl(s->fd, F_SETFL, flags | O_NONBLOCK);
-	int rc = connect(s->fd, (struct sockaddr *)&ss, len);
-	if (rc == 0 || errno == EINPROGRESS) {
-		s->peer = ss;           /* SYN_SENT has no getpeername() yet */
+	int rc = connect(s->fd, (const struct sockaddr *)ss, len);
+	if ((rc == 0 || errno == EINPROGRESS) && ss->ss_family != AF_UNSPEC) {
+		s->peer = *ss;          /* SYN_SENT has no getpeername() yet */
 		s->have_peer = 1;
 	}
 	result(o, rc);
@@ -143,14 +190,28 @@ static void do_connect(struct run *r, const struct step *st, struct outcome *o)
 	}
 	if (!s->nonblock)
 		fcntl(s->fd, F_SETFL, flags);
+}
+
+void call_connect(struct run *r, const struct step *st, struct outcome *o)
+{
+	struct slot *s = SLOT(r, st, 0);
+	struct sockaddr_storage ss;
+	socklen_t len;
+	if (addr_arg(r, &st->args[1], &ss, &len) < 0) {
+		result(o, -1);
+		return;
+	}
+	connect_bounded(r, s, &ss, len, o);
+	if (ss.ss_family == AF_UNSPEC)
+		s->have_peer = 0;       /* disconnected: the 4-tuple is gone */
 	remember_tuple(s);
 	struct sockaddr_storage local;
 	socklen_t ll = sizeof local;
 	if (!getsockname(s->fd, (struct sockaddr *)&local, &ll) && port_of(&local))
-		addr_text(&local, o->detail, sizeof o->detail);
+		addr_text(&local, 1, o->detail, sizeof o->detail);
 }
 
-static void do_accept(struct run *r, const struct step *st, struct outcome *o)
+void call_accept(struct run *r, const struct step *st, struct outcome *o)
 {
 	struct slot *s = SLOT(r, st, 0);
 	if (st->capture >= 0 && st->capture != st->args[0].var)
@@ -165,7 +226,7 @@ static void do_accept(struct run *r, const struct step *st, struct outcome *o)
 	result(o, fd < 0 ? -1 : 0);
 	if (fd < 0)
 		return;
-	addr_text(&peer, o->detail, sizeof o->detail);
+	addr_text(&peer, 1, o->detail, sizeof o->detail);
 	if (st->capture >= 0) {
 		r->slots[st->capture] = (struct slot){ .fd = fd };
 		remember_tuple(&r->slots[st->capture]);
@@ -174,47 +235,80 @@ static void do_accept(struct run *r, const struct step *st, struct outcome *o)
 	}
 }
 
-static void do_send(struct run *r, const struct step *st, struct outcome *o)
+/* send, sendto: bounded like every call that can block; MSG_DONTWAIT
+ * asked for is the kernel's non-blocking answer (EAGAIN) straight away. */
+void call_send(struct run *r, const struct step *st, struct outcome *o)
 {
 	struct slot *s = SLOT(r, st, 0);
 	const struct arg *data = &st->args[1];
 	struct sockaddr_storage ss;
-	socklen_t len = st->nargs > 2 ? addr_arg(r, &st->args[2], &ss) : 0;
-	if (!s->nonblock && wait_for(r, s->fd, POLLOUT)) {
+	socklen_t len = 0;
+	int flags = flags_arg(st);
+	if (st->nargs > 2 && st->args[2].kind == ARG_ADDR && addr_arg(r, &st->args[2], &ss, &len) < 0) {
+		result(o, -1);
+		return;
+	}
+	if (!s->nonblock && !(flags & MSG_DONTWAIT) && !(flags & MSG_FASTOPEN) && wait_for(r, s->fd, POLLOUT)) {
 		o->timed_out = 1;
 		return;
 	}
-	result(o, sendto(s->fd, data->str, data->len, MSG_NOSIGNAL | MSG_DONTWAIT,
+	result(o, sendto(s->fd, data->str, data->len, MSG_NOSIGNAL | MSG_DONTWAIT | flags,
 			 len ? (struct sockaddr *)&ss : NULL, len));
+	/* A blocking sendto(MSG_FASTOPEN) without a cookie is a connect()
+	 * and then the send: EINPROGRESS is only the non-blocking answer. */
+	if (o->failed && o->err == EINPROGRESS && (flags & MSG_FASTOPEN) && !s->nonblock &&
+	    !(flags & MSG_DONTWAIT)) {
+		if (wait_for(r, s->fd, POLLOUT)) {
+			o->timed_out = 1;
+			return;
+		}
+		int err = 0;
+		socklen_t el = sizeof err;
+		getsockopt(s->fd, SOL_SOCKET, SO_ERROR, &err, &el);
+		errno = err;
+		result(o, err ? -1 : send(s->fd, data->str, data->len, MSG_NOSIGNAL | MSG_DONTWAIT));
+	}
+	if (flags & MSG_FASTOPEN)
+		remember_tuple(s);
 }
 
-static void do_recv(struct run *r, const struct step *st, struct outcome *o)
+void call_recv(struct run *r, const struct step *st, struct outcome *o)
 {
 	struct slot *s = SLOT(r, st, 0);
-	size_t want = st->nargs > 1 ? (size_t)int_arg(r, &st->args[1]) : sizeof o->data;
-	if (want > sizeof o->data)
-		want = sizeof o->data;
-	if (!s->nonblock && wait_for(r, s->fd, POLLIN)) {
+	int flags = flags_arg(st);
+	size_t want = st->nargs > 1 && st->args[1].kind != ARG_FLAG ? (size_t)int_arg(r, &st->args[1]) : 65536;
+	char *buf = run_buf(r, want > DATA_MAX ? DATA_MAX : want ? want : 1);
+	if (!buf) {
+		result(o, -1);
+		return;
+	}
+	if (want > DATA_MAX)
+		want = DATA_MAX;
+	if (!s->nonblock && !(flags & (MSG_DONTWAIT | MSG_ERRQUEUE)) && wait_for(r, s->fd, POLLIN)) {
 		o->timed_out = 1;
 		return;
 	}
 	struct sockaddr_storage peer = { 0 };
 	socklen_t pl = sizeof peer;
-	ssize_t n = recvfrom(s->fd, o->data, want, MSG_DONTWAIT, (struct sockaddr *)&peer, &pl);
+	ssize_t n = recvfrom(s->fd, buf, want, MSG_DONTWAIT | flags, (struct sockaddr *)&peer, &pl);
 	result(o, n);
 	if (n < 0)
 		return;
-	o->len = (size_t)n;
-	if (st->call->id == CALL_RECVFROM && peer.ss_family)
-		addr_text(&peer, o->detail, sizeof o->detail);
+	o->data = buf;
+	o->truelen = (size_t)n;             /* MSG_TRUNC: the whole, even when more than want */
+	o->len = (size_t)n < want ? (size_t)n : want;
+	if (st->call->msg && peer.ss_family) {
+		o->msg.from = peer;
+		o->msg.have |= MI_FROM;
+	}
 }
 
-static void do_shutdown(struct run *r, const struct step *st, struct outcome *o)
+void call_shutdown(struct run *r, const struct step *st, struct outcome *o)
 {
 	result(o, shutdown(FD(r, st, 0), (int)st->args[1].i));
 }
 
-static void do_close(struct run *r, const struct step *st, struct outcome *o)
+void call_close(struct run *r, const struct step *st, struct outcome *o)
 {
 	struct slot *s = SLOT(r, st, 0);
 	remember_tuple(s);
@@ -222,21 +316,22 @@ static void do_close(struct run *r, const struct step *st, struct outcome *o)
 	s->fd = -1;
 }
 
-static void do_getname(struct run *r, const struct step *st, struct outcome *o)
+void call_getname(struct run *r, const struct step *st, struct outcome *o)
 {
 	struct sockaddr_storage ss = { 0 };
 	socklen_t len = sizeof ss;
-	int rc = st->call->id == CALL_GETSOCKNAME
+	int rc = !strcmp(st->call->name, "getsockname")
 		? getsockname(FD(r, st, 0), (struct sockaddr *)&ss, &len)
 		: getpeername(FD(r, st, 0), (struct sockaddr *)&ss, &len);
 	result(o, rc < 0 ? -1 : (long)port_of(&ss));
 	if (rc == 0)
-		addr_text(&ss, o->detail, sizeof o->detail);
+		addr_text(&ss, 1, o->detail, sizeof o->detail);
 }
 
-static void do_state(struct run *r, const struct step *st, struct outcome *o)
+void call_state(struct run *r, const struct step *st, struct outcome *o)
 {
 	struct sockaddr_storage local, peer;
+	socklen_t len;
 	if (st->args[0].kind == ARG_SOCK) {
 		struct slot *s = SLOT(r, st, 0);
 		remember_tuple(s);
@@ -250,21 +345,21 @@ static void do_state(struct run *r, const struct step *st, struct outcome *o)
 			memset(&peer, 0, sizeof peer);
 			peer.ss_family = local.ss_family;
 		}
-	} else {
-		addr_arg(r, &st->args[0], &local);
-		addr_arg(r, &st->args[1], &peer);
+	} else if (addr_arg(r, &st->args[0], &local, &len) < 0 || addr_arg(r, &st->args[1], &peer, &len) < 0) {
+		result(o, -1);
+		return;
 	}
 	int state = diag_tcp_state(&local, &peer);
 	if (state < 0)
 		errno = -state;
 	result(o, state < 0 ? -1 : state);
 	char a[72], b[72];
-	addr_text(&local, a, sizeof a);
-	addr_text(&peer, b, sizeof b);
+	addr_text(&local, 1, a, sizeof a);
+	addr_text(&peer, 1, b, sizeof b);
 	snprintf(o->detail, sizeof o->detail, "%s -> %s", a, b);
 }
 
-static void do_sleep(struct run *r, const struct step *st, struct outcome *o)
+void call_sleep(struct run *r, const struct step *st, struct outcome *o)
 {
 	long ms = int_arg(r, &st->args[0]);
 	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
@@ -273,103 +368,35 @@ static void do_sleep(struct run *r, const struct step *st, struct outcome *o)
 	result(o, 0);
 }
 
-static void do_getsockopt(struct run *r, const struct step *st, struct outcome *o)
+void call_ifindex(struct run *r, const struct step *st, struct outcome *o)
 {
-	const struct sockopt_def *d = sockopt_find(st->args[1].str);
-	int v = 0;
-	socklen_t len = sizeof v;
-	int rc = getsockopt(FD(r, st, 0), d->level, d->opt, &v, &len);
-	result(o, rc);
-	if (rc == 0)
-		o->ret = v;     /* an option's value may itself be -1 */
+	int idx;
+	result(o, ifindex_arg(r, &st->args[0], &idx) < 0 ? -1 : idx);
 }
 
-static void do_setsockopt(struct run *r, const struct step *st, struct outcome *o);
-
-static void (*const calls[])(struct run *, const struct step *, struct outcome *) = {
-	[CALL_SOCKET] = do_socket, [CALL_BIND] = do_bind, [CALL_LISTEN] = do_listen,
-	[CALL_CONNECT] = do_connect, [CALL_ACCEPT] = do_accept, [CALL_SEND] = do_send,
-	[CALL_SENDTO] = do_send, [CALL_RECV] = do_recv, [CALL_RECVFROM] = do_recv,
-	[CALL_SHUTDOWN] = do_shutdown, [CALL_CLOSE] = do_close,
-	[CALL_GETSOCKNAME] = do_getname, [CALL_GETPEERNAME] = do_getname,
-	[CALL_SETSOCKOPT] = do_setsockopt, [CALL_GETSOCKOPT] = do_getsockopt,
-	[CALL_STATE] = do_state, [CALL_SLEEP] = do_sleep, [CALL_EXEC] = exec_program,
-};
-
-void call_run(struct run *r, const struct step *st, struct outcome *o)
-{
-	calls[st->call->id](r, st, o);
-}
-
-/* A device argument: a name looked up in the current host (ENODEV when it
- * has none by that name, rather than 0, which means "any" to the kernel),
- * or an index. */
-static int ifindex_arg(const struct run *r, const struct arg *a, int *idx)
+int ifindex_arg(const struct run *r, const struct arg *a, int *idx)
 {
 	if (a->kind != ARG_NAME) {
 		*idx = (int)int_arg(r, a);
 		return 0;
 	}
+	/* ENODEV when the host has none by that name, rather than 0, which
+	 * means "any" to the kernel */
 	*idx = (int)if_nametoindex(a->str);
 	if (!*idx)
 		errno = ENODEV;
 	return *idx ? 0 : -1;
 }
 
-/* setsockopt's value, built in the option's shape (enum optval_kind). */
-static void do_setsockopt(struct run *r, const struct step *st, struct outcome *o)
+int protocol_missing(int proto)
 {
-	const struct sockopt_def *d = sockopt_find(st->args[1].str);
-	const struct arg *v = &st->args[2];
-	union {
-		int i;
-		struct linger l;
-		struct ip_mreqn mreq;
-		struct ipv6_mreq mreq6;
-		struct in_addr in;
-		unsigned u;
-	} val;
-	socklen_t len = 0;
-	memset(&val, 0, sizeof val);
-	const struct sockaddr_in *g4 = (const struct sockaddr_in *)&v->addr.ss;
-	switch (d->kind) {
-	case OV_INT: val.i = (int)int_arg(r, v); len = sizeof val.i; break;
-	case OV_LINGER:
-		val.l = (struct linger){ (int)int_arg(r, v), (int)int_arg(r, v + 1) };
-		len = sizeof val.l;
-		break;
-	case OV_MREQ:
-		val.mreq.imr_multiaddr = g4->sin_addr;
-		val.mreq.imr_address = ((const struct sockaddr_in *)&v[1].addr.ss)->sin_addr;
-		if (st->nargs > 4 && ifindex_arg(r, v + 2, &val.mreq.imr_ifindex) < 0) {
-			result(o, -1);
-			return;
-		}
-		len = sizeof val.mreq;
-		break;
-	case OV_MREQ6: {
-		int idx;
-		if (ifindex_arg(r, v + 1, &idx) < 0) {
-			result(o, -1);
-			return;
-		}
-		val.mreq6.ipv6mr_multiaddr = ((const struct sockaddr_in6 *)&v->addr.ss)->sin6_addr;
-		val.mreq6.ipv6mr_interface = (unsigned)idx;
-		len = sizeof val.mreq6;
-		break;
+	int type = proto == IPPROTO_UDPLITE || proto == IPPROTO_ICMP || proto == IPPROTO_UDP ? SOCK_DGRAM
+		: proto == IPPROTO_TCP || proto == IPPROTO_SCTP || proto == IPPROTO_MPTCP ? SOCK_STREAM : SOCK_RAW;
+	int fam = proto == IPPROTO_ICMPV6 ? AF_INET6 : AF_INET;
+	int fd = socket(fam, type | SOCK_CLOEXEC, proto);
+	if (fd >= 0) {
+		close(fd);
+		return 0;
 	}
-	case OV_INADDR: val.in = g4->sin_addr; len = sizeof val.in; break;
-	case OV_IFINDEX:
-		if (ifindex_arg(r, v, &val.i) < 0) {
-			result(o, -1);
-			return;
-		}
-		len = sizeof val.i;
-		break;
-	case OV_RANGE:
-		val.u = (unsigned)int_arg(r, v + 1) << 16 | ((unsigned)int_arg(r, v) & 0xffff);
-		len = sizeof val.u;
-		break;
-	}
-	result(o, setsockopt(FD(r, st, 0), d->level, d->opt, &val, len));
+	return errno == EPROTONOSUPPORT || errno == ESOCKTNOSUPPORT || errno == EAFNOSUPPORT;
 }

@@ -27,12 +27,30 @@ struct run {
 	char iter[128];         /* "p=40003,#2": where in the loops we are */
 	char *reason;
 	size_t reasonlen;
+	char *buf;              /* what a call received: the outcome's data points here */
+	size_t cap;
 };
 
-void call_run(struct run *r, const struct step *st, struct outcome *o);
-/* exec_prog.c: `exec -- PROGRAM ARG...` */
-void exec_program(struct run *r, const struct step *st, struct outcome *o);
+#define SLOT(r, st, i) (&(r)->slots[(st)->args[i].var])
+#define FD(r, st, i) (SLOT(r, st, i)->fd)
+
+/* The most a call keeps of what it receives (a program's output, recv). */
+#define DATA_MAX (16u << 20)
+
 /* exec_calls.c: 0 when fd is ready for events, 1 when the step bound passed */
 int wait_for(const struct run *r, int fd, short events);
+/* r->buf with room for n bytes, or NULL (errno ENOMEM). */
+char *run_buf(struct run *r, size_t n);
+/* The same as errno and -1 into o when ret < 0, else ret. */
+void result(struct outcome *o, long ret);
+long int_arg(const struct run *r, const struct arg *a);
+/* An address argument with its port and scope filled in; 0, or -1 with
+ * errno (ENODEV: the scope names no interface of this host). */
+int addr_arg(const struct run *r, const struct arg *a, struct sockaddr_storage *ss, socklen_t *len);
+/* A device argument: a name looked up in the current host, or an index. */
+int ifindex_arg(const struct run *r, const struct arg *a, int *idx);
+unsigned port_of(const struct sockaddr_storage *ss);
+/* MSG_* flags from a step's ARG_FLAG arguments. */
+int flags_arg(const struct step *st);
 
 #endif

@@ -65,17 +65,21 @@ static int child(void *arg)
 	return 127;
 }
 
-/* Reads what the program writes until it ends or the deadline passes (the
- * first sizeof o->data bytes kept). 1 if the deadline passed. */
-static int collect(int fd, double deadline, struct outcome *o)
+/* Reads what the program writes until it ends or the deadline passes:
+ * the first DATA_MAX bytes are kept, and truelen counts all of them. 1 if
+ * the deadline passed. */
+static int collect(struct run *r, int fd, double deadline, struct outcome *o)
 {
 	char sink[4096];
+	o->data = run_buf(r, 65536);
 	for (;;) {
 		int left = (int)(deadline - (clock_now() * 1e3));
 		struct pollfd pf = { .fd = fd, .events = POLLIN };
 		if (left <= 0 || poll(&pf, 1, left) == 0)
 			return 1;
-		size_t room = sizeof o->data - o->len;
+		if (o->data && o->len == r->cap && r->cap < DATA_MAX)
+			o->data = run_buf(r, r->cap * 2);
+		size_t room = o->data && o->len < r->cap ? r->cap - o->len : 0;
 		ssize_t n = room ? read(fd, o->data + o->len, room) : read(fd, sink, sizeof sink);
 		if (n < 0 && errno == EINTR)
 			continue;
@@ -83,6 +87,7 @@ static int collect(int fd, double deadline, struct outcome *o)
 			return 0;
 		if (room)
 			o->len += (size_t)n;
+		o->truelen += (size_t)n;
 	}
 }
 
@@ -115,7 +120,7 @@ static void argv_of(const struct run *r, const struct step *st, char **argv, cha
 	argv[i] = NULL;
 }
 
-void exec_program(struct run *r, const struct step *st, struct outcome *o)
+void call_exec(struct run *r, const struct step *st, struct outcome *o)
 {
 	int n = 0;
 	while (st->argv[n])
@@ -140,7 +145,7 @@ void exec_program(struct run *r, const struct step *st, struct outcome *o)
 		o->err = errno;
 	} else {
 		double deadline = (clock_now() * 1e3) + r->env->step_timeout_ms;
-		int status = 0, late = collect(p[0], deadline, o);
+		int status = 0, late = collect(r, p[0], deadline, o);
 		close(p[0]);
 		late |= reap(pid, late ? 0 : deadline, &status);
 		o->timed_out = late;

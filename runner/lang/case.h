@@ -48,21 +48,30 @@ struct cond_ctx {
 	const char *const *variant_values;
 };
 int cond_eval(const struct cond *c, const struct cond_ctx *ctx);
+/* Whether op holds for a comparison result cmp (<0, 0, >0). */
+int cond_op_holds(enum cond_op op, int cmp);
 
-/* An address with a port: the port may be a variable resolved at run time. */
+/* An address with a port: the port may be a variable resolved at run time,
+ * and an IPv6 scope an interface name resolved in the step's host. */
 struct sockaddr_tmpl {
-	struct sockaddr_storage ss; /* family and address, port when fixed */
+	struct sockaddr_storage ss; /* family and address, port when fixed; AF_UNSPEC: UNSPEC */
 	socklen_t len;
 	int port_var;               /* variable slot, or -1 */
+	char scope[16];             /* "%eth0": the interface, else "" (a numeric scope is in ss) */
+	int scope_var;              /* "%$i": a captured number's slot, or -1 */
 };
 
-enum arg_kind { ARG_INT, ARG_VAR, ARG_SOCK, ARG_ADDR, ARG_IP, ARG_STR, ARG_NAME };
+/* ARG_CMSG: one ancillary item of sendmsg, `from 10.0.1.1`, `ttl 5`: i is
+ * the enum cmsg_key, the value in addr (from), str (dev) or val. */
+enum arg_kind { ARG_INT, ARG_VAR, ARG_SOCK, ARG_ADDR, ARG_IP, ARG_STR, ARG_NAME, ARG_FLAG, ARG_CMSG };
+enum cmsg_key { CM_FROM, CM_DEV, CM_TTL, CM_HOPLIMIT, CM_TOS, CM_SEGMENT };
 struct arg {
 	enum arg_kind kind;
-	long i;                     /* ARG_INT; ARG_NAME: the table value */
-	int var;                    /* ARG_VAR, ARG_SOCK: slot */
-	struct sockaddr_tmpl addr;  /* ARG_ADDR, ARG_IP (port 0) */
-	char *str;                  /* ARG_STR (owned), ARG_NAME: the name */
+	long i;                     /* ARG_INT; ARG_NAME: the table value; ARG_FLAG: MSG_*; ARG_CMSG: key */
+	int var;                    /* ARG_VAR, ARG_SOCK: slot; ARG_CMSG: the value's slot or -1 */
+	long val;                   /* ARG_CMSG: a number */
+	struct sockaddr_tmpl addr;  /* ARG_ADDR, ARG_IP (port 0), ARG_CMSG from */
+	char *str;                  /* ARG_STR (owned), ARG_NAME: the name, ARG_CMSG dev */
 	size_t len;                 /* ARG_STR */
 	struct srcpos pos;
 };
@@ -70,20 +79,41 @@ struct arg {
 enum expect_kind {
 	EXP_NONE,    /* record only */
 	EXP_OK,      /* any success */
-	EXP_INT,     /* value equals */
+	EXP_INT,     /* value equals (a named value: its number) */
 	EXP_VAR,     /* value equals a variable */
-	EXP_ERRNO,   /* fails with errno */
-	EXP_STR,     /* data received equals */
+	EXP_ERRNO,   /* fails with errno; or, for a value that is an errno (recverr, SO_ERROR), is it */
+	EXP_STR,     /* data received equals; an option's text or address */
 	EXP_STATE,   /* a TCP state; 0 means no such socket (NONE) */
 	EXP_TIMEOUT, /* the call did not complete within the step bound */
+	EXP_PAIR,    /* two numbers: "= 40000 40007" (i, j) */
+	EXP_RANGE,   /* "= in A..B": i..j, or the variables lo_var/hi_var */
+	EXP_CMP,     /* "= >= N": op against i or var */
+	EXP_ERROR,   /* "= error": fails with any errno */
+	EXP_NOT,     /* "= not X": anything but X (a timeout is never an answer) */
+};
+/* A detail of the answer an expectation checks after its value:
+ * `from ADDR[:PORT]`, `to ADDR`, `dev IF`, `ttl N`, `tos N`, `len N`,
+ * `icmp TYPE CODE`, `icmp6 TYPE CODE`, `origin NAME`, `info N`, `flags NAME`
+ * (msg_flags holds it). */
+enum attr_key { AT_FROM, AT_TO, AT_DEV, AT_TTL, AT_TOS, AT_LEN, AT_ICMP, AT_ICMP6, AT_ORIGIN, AT_INFO, AT_FLAGS };
+struct expect_attr {
+	enum attr_key key;
+	long a, b;                  /* the number(s) */
+	struct sockaddr_tmpl addr;  /* FROM, TO */
+	int with_port;              /* FROM: the port is compared too */
+	char name[16];              /* DEV */
 };
 struct expect {
 	enum expect_kind kind;
-	long i;                     /* INT, ERRNO (errno), STATE (state) */
-	int var;
+	long i, j;                  /* INT, ERRNO (errno), STATE (state), PAIR, RANGE bounds, CMP operand */
+	int var, lo_var, hi_var;    /* VAR, CMP: a variable or -1; RANGE bounds from variables, or -1 */
+	enum cond_op op;            /* CMP */
 	char *str;                  /* STR, owned */
 	size_t len;
-	char text[CASE_NAME];       /* as written, for the record: the whole "A or B" */
+	struct expect *not;         /* NOT: what must not be (owned) */
+	struct expect_attr *attrs;  /* owned, nattrs of them; all must hold */
+	int nattrs;
+	char *text;                 /* as written, for the record: the whole "A or B" (owned) */
 	struct expect *or;          /* "= A or B": another answer that passes too (owned) */
 };
 struct expect_alt {
@@ -92,14 +122,20 @@ struct expect_alt {
 };
 
 struct call_def;
+struct sockopt_def;
+struct expr;
 
-enum step_kind { STEP_CALL, STEP_REPEAT, STEP_UNTIL, STEP_FOR, STEP_CHECK, STEP_SLEEP };
+/* STEP_IF: body when expr holds, else els; STEP_CHECK: expr holds, or (the
+ * older `check n = 8`) the variable in loopvar meets the alternatives. */
+enum step_kind { STEP_CALL, STEP_REPEAT, STEP_UNTIL, STEP_FOR, STEP_CHECK, STEP_SLEEP, STEP_IF };
 struct step {
 	enum step_kind kind;
 	struct srcpos pos;
 	char *text;                 /* the source line, trimmed: what the record calls `call` */
 	int host;                   /* index into scenario hosts */
 	const struct call_def *call;
+	const struct sockopt_def *opt; /* setsockopt, getsockopt */
+	struct expr *expr;          /* IF, CHECK (owned) */
 	struct arg *args;           /* nargs of them (at most CASE_MAX_ARGS) */
 	int nargs;
 	int capture;                /* slot written with the result, or -1 */
@@ -112,6 +148,8 @@ struct step {
 	int loopvar;                /* FOR: slot of the counter; UNTIL: count slot or -1 */
 	struct step *body;
 	int nbody;
+	struct step *els;           /* IF: the `else` steps */
+	int nels;
 };
 
 enum var_kind { VAR_SOCK, VAR_INT };
@@ -133,7 +171,8 @@ struct topo_bridge { int host; struct srcpos pos; };
 struct on_when { int line, col, kept; };
 
 struct requirement {
-	enum { REQ_KERNEL, REQ_ROOT, REQ_IPV6, REQ_SYSCTL } kind;
+	enum { REQ_KERNEL, REQ_ROOT, REQ_IPV6, REQ_SYSCTL, REQ_PROTOCOL } kind;
+	int proto;                  /* REQ_PROTOCOL: IPPROTO_* */
 	struct cond *cond;          /* REQ_KERNEL */
 	char name[128];             /* REQ_SYSCTL: a file that must exist */
 	char text[CASE_NAME * 2];   /* as written, for the SKIP reason */

@@ -37,7 +37,7 @@ int kver_cmp(const struct kver *a, const struct kver *b)
 	return 0;
 }
 
-static int op_holds(enum cond_op op, int cmp)
+int cond_op_holds(enum cond_op op, int cmp)
 {
 	switch (op) {
 	case OP_EQ: return cmp == 0;
@@ -76,5 +76,5 @@ int cond_eval(const struct cond *c, const struct cond_ctx *ctx)
 	case SUBJ_PRIVILEGE: cmp = strcmp(ctx->privilege, c->value); break;
 	case SUBJ_VARIANT: cmp = value_cmp(ctx->variant_values[c->variant], c->value); break;
 	}
-	return op_holds(c->op, cmp);
+	return cond_op_holds(c->op, cmp);
 }

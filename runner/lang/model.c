@@ -3,6 +3,7 @@
  * everything that holds a scenario (the executor, the scheduler) frees it
  * without depending on how it was read. */
 #include "case.h"
+#include "expr.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -25,12 +26,24 @@ void cond_free(struct cond *c)
 	free(c);
 }
 
-void expect_free(struct expect *e)
+/* One answer's own parts, not its `or` chain. */
+static void answer_free(struct expect *e)
 {
 	free(e->str);
+	free(e->attrs);
+	free(e->text);
+	if (e->not) {
+		expect_free(e->not);
+		free(e->not);
+	}
+}
+
+void expect_free(struct expect *e)
+{
+	answer_free(e);
 	for (struct expect *next, *o = e->or; o; o = next) {
 		next = o->or;
-		free(o->str);
+		answer_free(o);
 		free(o);
 	}
 	e->or = NULL;
@@ -54,6 +67,10 @@ void step_free(struct step *st)
 	for (int i = 0; i < st->nbody; i++)
 		step_free(&st->body[i]);
 	free(st->body);
+	for (int i = 0; i < st->nels; i++)
+		step_free(&st->els[i]);
+	free(st->els);
+	expr_free(st->expr);
 }
 
 void scenario_free(struct scenario *sc)

@@ -1,6 +1,7 @@
 /* The case file parser: files, `vary` expansion, header and topology lines,
  * and the block structure. Steps are parse_step.c's. */
 #include "parse_int.h"
+#include "registry.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -407,13 +408,23 @@ static int stmt_sysctl(struct parser *p, struct line_toks *lt)
 static int stmt_require(struct parser *p, struct line_toks *lt)
 {
 	if (lt->n < 2)
-		return perr(p, lt->t[0].col, "usage: require root | ipv6 | sysctl NAME | kernel OP VERSION");
+		return perr(p, lt->t[0].col, "usage: require root | ipv6 | protocol NAME | sysctl NAME | kernel OP VERSION");
 	struct requirement r = { .pos = here(p, &lt->t[1]) };
 	char *text = tokens_text(lt->t, 1, lt->n);
 	snprintf(r.text, sizeof r.text, "%s", text);
 	free(text);
 	const struct token *t = &lt->t[1];
-	if ((tok_is(t, "root") || tok_is(t, "ipv6")) && lt->n > 2) {
+	if (tok_is(t, "protocol")) {
+		/* a protocol the kernel may lack (a module not built, not
+		 * loadable): SCTP, MPTCP, UDPLITE, ... */
+		const struct token *n = &lt->t[2];
+		int found = 0;
+		r.kind = REQ_PROTOCOL;
+		r.proto = lt->n == 3 && n->kind == TOK_WORD ? (int)table_find(tbl_proto, n->text, &found) : 0;
+		if (!found)
+			return perr(p, lt->n < 3 ? t->col : n->col,
+				    "usage: require protocol NAME (SCTP, MPTCP, UDPLITE, ...)");
+	} else if ((tok_is(t, "root") || tok_is(t, "ipv6")) && lt->n > 2) {
 		return perr(p, lt->t[2].col, "unexpected '%s' after 'require %s'",
 			    lt->t[2].kind == TOK_STR ? "\"...\"" : lt->t[2].text, t->text);
 	} else if (tok_is(t, "root")) {
@@ -438,7 +449,7 @@ static int stmt_require(struct parser *p, struct line_toks *lt)
 			return perr(p, lt->t[i].col, "unexpected '%s' after the condition", lt->t[i].text);
 		}
 	} else {
-		return perr(p, t->col, "unknown requirement '%s' (root, ipv6, sysctl NAME, kernel OP VERSION)",
+		return perr(p, t->col, "unknown requirement '%s' (root, ipv6, protocol NAME, sysctl NAME, kernel OP VERSION)",
 			    t->text ? t->text : "");
 	}
 	GROW(p->sc->reqs, p->sc->nreqs);
@@ -699,7 +710,7 @@ int parse_text(struct parser *p, const char *text, int fixture)
 	if (!rc && !fixture && p->depth) {
 		struct step *open = &p->frames[p->depth].hdr;
 		rc = perr_at(p, &open->pos, "'%s' block has no matching 'end'",
-			     open->kind == STEP_FOR ? "for" : "repeat");
+			     open->kind == STEP_FOR ? "for" : open->kind == STEP_IF ? "if" : "repeat");
 	}
 	if (rc == 0)
 		p->line = saved_line;

@@ -10,8 +10,15 @@
 #define MAX_CONTINUED 32        /* physical lines in one line continued with '\' */
 
 struct frame {
-	struct step hdr;        /* the loop being filled */
+	struct step hdr;        /* the loop or `if` being filled */
 	struct step *items;
+	int n;
+	int in_else;            /* an `if` past its `else`: items are hdr.els */
+};
+
+/* One argument of a call: the words between two commas (`ttl 5`). */
+struct group {
+	const struct token *t;
 	int n;
 };
 
@@ -57,8 +64,18 @@ int check_interfaces(struct parser *p);
 char *read_file(const char *path);
 int parse_step_line(struct parser *p, struct line_toks *lt);
 int parse_cond(struct parser *p, const struct token *t, int *i, int end, struct cond **out);
-int parse_alts(struct parser *p, const struct token *t, int i, int n,
-	       const struct call_def *call, struct step *st);
+/* parse_expect.c: "= A [or B] [when COND] | ..." from t[i], for step st
+ * (its call, and option, say what an answer may be). */
+int parse_alts(struct parser *p, const struct token *t, int i, int n, struct step *st);
+/* parse_args.c */
+int parse_args(struct parser *p, const struct group *g, int ng, struct step *st, int namecol);
+int parse_addr(struct parser *p, const struct token *t, int with_port, struct arg *a);
+/* "text" or "text" * N from t (n tokens there) into a new buffer. */
+#define DATA_REPEAT_MAX (16 << 20)
+int parse_data(struct parser *p, const struct token *t, int n, char **out, size_t *len);
+struct arg *arg_next(struct parser *p, struct step *st, const struct token *t);
+int parse_shape_values(struct parser *p, const struct group *g, int ng, int *k, struct step *st,
+		       const struct sockopt_def *d, const struct token *name);
 int parse_long(const char *s, long lo, long hi, long *out);
 int var_find(const struct scenario *sc, const char *name);
 int var_define(struct parser *p, const char *name, enum var_kind kind, int col);

@@ -1,8 +1,10 @@
 #include "registry.h"
 
 #include <errno.h>
+#include <netinet/icmp6.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <netinet/udp.h>
 #include <string.h>
 #include <strings.h>
 #include <sys/socket.h>
@@ -30,16 +32,45 @@ const struct name_val tbl_errno[] = {
 };
 
 const struct name_val tbl_family[] = {
-	{ "AF_INET", AF_INET }, { "AF_INET6", AF_INET6 }, { NULL, 0 },
+	{ "AF_INET", AF_INET }, { "AF_INET6", AF_INET6 }, { "AF_UNSPEC", AF_UNSPEC }, { NULL, 0 },
 };
 const struct name_val tbl_socktype[] = {
-	{ "SOCK_STREAM", SOCK_STREAM }, { "SOCK_DGRAM", SOCK_DGRAM }, { NULL, 0 },
+	{ "SOCK_STREAM", SOCK_STREAM }, { "SOCK_DGRAM", SOCK_DGRAM }, { "SOCK_RAW", SOCK_RAW },
+	{ "SOCK_SEQPACKET", SOCK_SEQPACKET }, { NULL, 0 },
+};
+const struct name_val tbl_proto[] = {
+	{ "IPPROTO_TCP", IPPROTO_TCP }, { "IPPROTO_UDP", IPPROTO_UDP },
+	{ "IPPROTO_UDPLITE", IPPROTO_UDPLITE }, { "IPPROTO_SCTP", IPPROTO_SCTP },
+	{ "IPPROTO_MPTCP", IPPROTO_MPTCP }, { "IPPROTO_ICMP", IPPROTO_ICMP },
+	{ "IPPROTO_ICMPV6", IPPROTO_ICMPV6 }, { "IPPROTO_RAW", IPPROTO_RAW },
+	{ "IPPROTO_IP", IPPROTO_IP }, { NULL, 0 },
 };
 const struct name_val tbl_level[] = {
 	{ "SOL_SOCKET", SOL_SOCKET }, { "SOL_IP", IPPROTO_IP },
-	{ "SOL_IPV6", IPPROTO_IPV6 }, { "SOL_TCP", IPPROTO_TCP },
+	{ "SOL_IPV6", IPPROTO_IPV6 }, { "SOL_TCP", IPPROTO_TCP }, { "SOL_UDP", IPPROTO_UDP },
 	{ "IPPROTO_IP", IPPROTO_IP }, { "IPPROTO_IPV6", IPPROTO_IPV6 },
-	{ "IPPROTO_TCP", IPPROTO_TCP }, { NULL, 0 },
+	{ "IPPROTO_TCP", IPPROTO_TCP }, { "IPPROTO_UDP", IPPROTO_UDP },
+	{ "SOL_ICMPV6", IPPROTO_ICMPV6 }, { "IPPROTO_ICMPV6", IPPROTO_ICMPV6 }, { NULL, 0 },
+};
+const struct name_val tbl_msg_flag[] = {
+	{ "MSG_DONTWAIT", MSG_DONTWAIT }, { "MSG_PEEK", MSG_PEEK }, { "MSG_TRUNC", MSG_TRUNC },
+	{ "MSG_FASTOPEN", MSG_FASTOPEN }, { "MSG_ERRQUEUE", MSG_ERRQUEUE },
+	{ "MSG_WAITALL", MSG_WAITALL }, { "MSG_MORE", MSG_MORE }, { "MSG_CONFIRM", MSG_CONFIRM },
+	{ "MSG_DONTROUTE", MSG_DONTROUTE }, { "MSG_OOB", MSG_OOB }, { "MSG_CTRUNC", MSG_CTRUNC },
+	{ "MSG_EOR", MSG_EOR }, { NULL, 0 },
+};
+/* IP_MTU_DISCOVER's values; IPV6_MTU_DISCOVER's are the same numbers. */
+const struct name_val tbl_pmtudisc[] = {
+	{ "IP_PMTUDISC_DONT", IP_PMTUDISC_DONT }, { "IP_PMTUDISC_WANT", IP_PMTUDISC_WANT },
+	{ "IP_PMTUDISC_DO", IP_PMTUDISC_DO }, { "IP_PMTUDISC_PROBE", IP_PMTUDISC_PROBE },
+	{ "IP_PMTUDISC_INTERFACE", IP_PMTUDISC_INTERFACE }, { "IP_PMTUDISC_OMIT", IP_PMTUDISC_OMIT },
+	{ NULL, 0 },
+};
+/* struct sock_extended_err's ee_origin (linux/errqueue.h) */
+const struct name_val tbl_ee_origin[] = {
+	{ "SO_EE_ORIGIN_NONE", 0 }, { "SO_EE_ORIGIN_LOCAL", 1 }, { "SO_EE_ORIGIN_ICMP", 2 },
+	{ "SO_EE_ORIGIN_ICMP6", 3 }, { "SO_EE_ORIGIN_TXSTATUS", 4 }, { "SO_EE_ORIGIN_ZEROCOPY", 5 },
+	{ "SO_EE_ORIGIN_TXTIME", 6 }, { NULL, 0 },
 };
 const struct name_val tbl_shut[] = {
 	{ "SHUT_RD", SHUT_RD }, { "SHUT_WR", SHUT_WR }, { "SHUT_RDWR", SHUT_RDWR },
@@ -54,70 +85,101 @@ const struct name_val tbl_tcp_state[] = {
 	{ "NEW_SYN_RECV", 12 }, { NULL, 0 },
 };
 
-static const struct sockopt_def sockopts[] = {
-	{ "SO_REUSEADDR", SOL_SOCKET, SO_REUSEADDR, OV_INT },
-	{ "SO_REUSEPORT", SOL_SOCKET, SO_REUSEPORT, OV_INT },
-	{ "SO_LINGER", SOL_SOCKET, SO_LINGER, OV_LINGER },
-	{ "SO_BROADCAST", SOL_SOCKET, SO_BROADCAST, OV_INT },
-	{ "SO_KEEPALIVE", SOL_SOCKET, SO_KEEPALIVE, OV_INT },
-	{ "SO_RCVBUF", SOL_SOCKET, SO_RCVBUF, OV_INT },
-	{ "SO_SNDBUF", SOL_SOCKET, SO_SNDBUF, OV_INT },
-	{ "SO_ERROR", SOL_SOCKET, SO_ERROR, OV_INT },
-	{ "SO_TYPE", SOL_SOCKET, SO_TYPE, OV_INT },
-	{ "IPV6_V6ONLY", IPPROTO_IPV6, IPV6_V6ONLY, OV_INT },
-	{ "IPV6_JOIN_GROUP", IPPROTO_IPV6, IPV6_JOIN_GROUP, OV_MREQ6 },
-	{ "IPV6_LEAVE_GROUP", IPPROTO_IPV6, IPV6_LEAVE_GROUP, OV_MREQ6 },
-	{ "IPV6_MULTICAST_LOOP", IPPROTO_IPV6, IPV6_MULTICAST_LOOP, OV_INT },
-	{ "IPV6_MULTICAST_HOPS", IPPROTO_IPV6, IPV6_MULTICAST_HOPS, OV_INT },
-	{ "IPV6_MULTICAST_IF", IPPROTO_IPV6, IPV6_MULTICAST_IF, OV_IFINDEX },
-	{ "IPV6_FREEBIND", IPPROTO_IPV6, 78 /* Linux 4.15 */, OV_INT },
-	{ "IP_ADD_MEMBERSHIP", IPPROTO_IP, IP_ADD_MEMBERSHIP, OV_MREQ },
-	{ "IP_DROP_MEMBERSHIP", IPPROTO_IP, IP_DROP_MEMBERSHIP, OV_MREQ },
-	{ "IP_MULTICAST_IF", IPPROTO_IP, IP_MULTICAST_IF, OV_INADDR },
-	{ "IP_MULTICAST_LOOP", IPPROTO_IP, IP_MULTICAST_LOOP, OV_INT },
-	{ "IP_MULTICAST_TTL", IPPROTO_IP, IP_MULTICAST_TTL, OV_INT },
-	{ "IP_MULTICAST_ALL", IPPROTO_IP, IP_MULTICAST_ALL, OV_INT },
-	{ "IP_TTL", IPPROTO_IP, IP_TTL, OV_INT },
-	{ "IP_BIND_ADDRESS_NO_PORT", IPPROTO_IP, IP_BIND_ADDRESS_NO_PORT, OV_INT },
-	{ "IP_FREEBIND", IPPROTO_IP, IP_FREEBIND, OV_INT },
-	{ "IP_TRANSPARENT", IPPROTO_IP, IP_TRANSPARENT, OV_INT },
-	{ "IP_LOCAL_PORT_RANGE", IPPROTO_IP, IP_LOCAL_PORT_RANGE, OV_RANGE },
-	{ "TCP_NODELAY", IPPROTO_TCP, TCP_NODELAY, OV_INT },
-	{ "TCP_LINGER2", IPPROTO_TCP, TCP_LINGER2, OV_INT },
-	{ "TCP_SYNCNT", IPPROTO_TCP, TCP_SYNCNT, OV_INT },
-	{ NULL, 0, 0, OV_INT },
+/* Socket options, one row each: name, level, option, value shape, the
+ * names its values go by, and a line for `netrepro help options`. */
+const struct sockopt_def sockopt_table[] = {
+	{ "SO_REUSEADDR", SOL_SOCKET, SO_REUSEADDR, &shape_int, NULL, "bind a port in TIME_WAIT or, for UDP, share it" },
+	{ "SO_REUSEPORT", SOL_SOCKET, SO_REUSEPORT, &shape_int, NULL, "several sockets on one address and port" },
+	{ "SO_LINGER", SOL_SOCKET, SO_LINGER, &shape_pair, NULL, "close() waits, or resets with 1 0" },
+	{ "SO_BROADCAST", SOL_SOCKET, SO_BROADCAST, &shape_int, NULL, "send to a broadcast address" },
+	{ "SO_KEEPALIVE", SOL_SOCKET, SO_KEEPALIVE, &shape_int, NULL, "TCP keepalive probes" },
+	{ "SO_RCVBUF", SOL_SOCKET, SO_RCVBUF, &shape_int, NULL, "receive buffer (the kernel doubles it)" },
+	{ "SO_SNDBUF", SOL_SOCKET, SO_SNDBUF, &shape_int, NULL, "send buffer (the kernel doubles it)" },
+	{ "SO_ERROR", SOL_SOCKET, SO_ERROR, &shape_int, tbl_errno, "the pending error, cleared when read" },
+	{ "SO_TYPE", SOL_SOCKET, SO_TYPE, &shape_int, tbl_socktype, "the socket's type" },
+	{ "SO_DOMAIN", SOL_SOCKET, SO_DOMAIN, &shape_int, tbl_family, "the socket's family" },
+	{ "SO_PROTOCOL", SOL_SOCKET, SO_PROTOCOL, &shape_int, tbl_proto, "the socket's protocol" },
+	{ "SO_BINDTODEVICE", SOL_SOCKET, SO_BINDTODEVICE, &shape_string, NULL, "only this interface (\"\" unbinds)" },
+	{ "SO_BINDTOIFINDEX", SOL_SOCKET, SO_BINDTOIFINDEX, &shape_ifindex, NULL, "only this interface, by index (Linux 5.0)" },
+	{ "IPV6_V6ONLY", IPPROTO_IPV6, IPV6_V6ONLY, &shape_int, NULL, "IPv6 only, no v4-mapped addresses" },
+	{ "IPV6_JOIN_GROUP", IPPROTO_IPV6, IPV6_JOIN_GROUP, &shape_mreq6, NULL, "join a multicast group" },
+	{ "IPV6_LEAVE_GROUP", IPPROTO_IPV6, IPV6_LEAVE_GROUP, &shape_mreq6, NULL, "leave a multicast group" },
+	{ "IPV6_MULTICAST_LOOP", IPPROTO_IPV6, IPV6_MULTICAST_LOOP, &shape_int, NULL, "own multicast comes back" },
+	{ "IPV6_MULTICAST_HOPS", IPPROTO_IPV6, IPV6_MULTICAST_HOPS, &shape_int, NULL, "hop limit of multicast sent" },
+	{ "IPV6_MULTICAST_IF", IPPROTO_IPV6, IPV6_MULTICAST_IF, &shape_ifindex, NULL, "interface multicast leaves by" },
+	{ "IPV6_UNICAST_HOPS", IPPROTO_IPV6, IPV6_UNICAST_HOPS, &shape_int, NULL, "hop limit (-1: the route's)" },
+	{ "IPV6_MTU_DISCOVER", IPPROTO_IPV6, IPV6_MTU_DISCOVER, &shape_int, tbl_pmtudisc, "path MTU discovery: DONT, WANT, DO, PROBE ..." },
+	{ "IPV6_MTU", IPPROTO_IPV6, IPV6_MTU, &shape_int, NULL, "the path MTU of a connected socket" },
+	{ "IPV6_RECVERR", IPPROTO_IPV6, IPV6_RECVERR, &shape_int, NULL, "queue errors (ICMPv6) for recverr()" },
+	{ "IPV6_RECVPKTINFO", IPPROTO_IPV6, IPV6_RECVPKTINFO, &shape_int, NULL, "recvmsg() gets the destination and interface" },
+	{ "IPV6_RECVHOPLIMIT", IPPROTO_IPV6, IPV6_RECVHOPLIMIT, &shape_int, NULL, "recvmsg() gets the hop limit" },
+	{ "IPV6_TCLASS", IPPROTO_IPV6, IPV6_TCLASS, &shape_int, NULL, "traffic class of what is sent" },
+	{ "IPV6_RECVTCLASS", IPPROTO_IPV6, IPV6_RECVTCLASS, &shape_int, NULL, "recvmsg() gets the traffic class" },
+	{ "IPV6_FREEBIND", IPPROTO_IPV6, 78 /* Linux 4.15 */, &shape_int, NULL, "bind an address the host lacks" },
+	{ "IP_ADD_MEMBERSHIP", IPPROTO_IP, IP_ADD_MEMBERSHIP, &shape_mreqn, NULL, "join a multicast group" },
+	{ "IP_DROP_MEMBERSHIP", IPPROTO_IP, IP_DROP_MEMBERSHIP, &shape_mreqn, NULL, "leave a multicast group" },
+	{ "IP_MULTICAST_IF", IPPROTO_IP, IP_MULTICAST_IF, &shape_mcast_if, NULL, "interface multicast leaves by" },
+	{ "IP_MULTICAST_LOOP", IPPROTO_IP, IP_MULTICAST_LOOP, &shape_int, NULL, "own multicast comes back" },
+	{ "IP_MULTICAST_TTL", IPPROTO_IP, IP_MULTICAST_TTL, &shape_int, NULL, "TTL of multicast sent" },
+	{ "IP_MULTICAST_ALL", IPPROTO_IP, IP_MULTICAST_ALL, &shape_int, NULL, "receive every group any socket joined" },
+	{ "IP_TTL", IPPROTO_IP, IP_TTL, &shape_int, NULL, "TTL of what is sent" },
+	{ "IP_TOS", IPPROTO_IP, IP_TOS, &shape_int, NULL, "TOS byte of what is sent" },
+	{ "IP_MTU_DISCOVER", IPPROTO_IP, IP_MTU_DISCOVER, &shape_int, tbl_pmtudisc, "path MTU discovery: DONT, WANT, DO, PROBE ..." },
+	{ "IP_MTU", IPPROTO_IP, IP_MTU, &shape_int, NULL, "the path MTU of a connected socket" },
+	{ "IP_RECVERR", IPPROTO_IP, IP_RECVERR, &shape_int, NULL, "queue errors (ICMP, local) for recverr()" },
+	{ "IP_PKTINFO", IPPROTO_IP, IP_PKTINFO, &shape_int, NULL, "recvmsg() gets the destination and interface" },
+	{ "IP_RECVTTL", IPPROTO_IP, IP_RECVTTL, &shape_int, NULL, "recvmsg() gets the TTL" },
+	{ "IP_RECVTOS", IPPROTO_IP, IP_RECVTOS, &shape_int, NULL, "recvmsg() gets the TOS byte" },
+	{ "IP_BIND_ADDRESS_NO_PORT", IPPROTO_IP, IP_BIND_ADDRESS_NO_PORT, &shape_int, NULL, "bind(port 0) picks the port at connect" },
+	{ "IP_FREEBIND", IPPROTO_IP, IP_FREEBIND, &shape_int, NULL, "bind an address the host lacks" },
+	{ "IP_TRANSPARENT", IPPROTO_IP, IP_TRANSPARENT, &shape_int, NULL, "bind and send as any address (TPROXY)" },
+	{ "IP_LOCAL_PORT_RANGE", IPPROTO_IP, IP_LOCAL_PORT_RANGE, &shape_range, NULL, "this socket's ephemeral ports (Linux 6.3)" },
+	{ "TCP_NODELAY", IPPROTO_TCP, TCP_NODELAY, &shape_int, NULL, "no Nagle delay" },
+	{ "TCP_LINGER2", IPPROTO_TCP, TCP_LINGER2, &shape_int, NULL, "FIN_WAIT2 lifetime, seconds" },
+	{ "TCP_SYNCNT", IPPROTO_TCP, TCP_SYNCNT, &shape_int, NULL, "SYN retransmissions before giving up" },
+	{ "TCP_FASTOPEN", IPPROTO_TCP, TCP_FASTOPEN, &shape_int, NULL, "a listener's TFO queue length" },
+	{ "TCP_FASTOPEN_CONNECT", IPPROTO_TCP, TCP_FASTOPEN_CONNECT, &shape_int, NULL, "connect() defers the SYN to carry data" },
+	{ "UDP_SEGMENT", IPPROTO_UDP, UDP_SEGMENT, &shape_int, NULL, "GSO: one send, datagrams of this size" },
+	{ "ICMP6_FILTER", IPPROTO_ICMPV6, ICMP6_FILTER, &shape_icmp6_filter, NULL, "a raw ICMPv6 socket receives only these types" },
+	{ NULL, 0, 0, NULL, NULL, NULL },
 };
 
-static const struct call_def calls[] = {
-	{ "socket", CALL_SOCKET, "FT[N", VAL_SOCK },
-	{ "bind", CALL_BIND, "sA", VAL_ZERO },
-	{ "listen", CALL_LISTEN, "s[i", VAL_ZERO },
-	{ "connect", CALL_CONNECT, "sA", VAL_ZERO },
-	{ "accept", CALL_ACCEPT, "s", VAL_SOCK },
-	{ "send", CALL_SEND, "sq", VAL_COUNT },
-	{ "sendto", CALL_SENDTO, "sqA", VAL_COUNT },
-	{ "recv", CALL_RECV, "s[i", VAL_DATA },
-	{ "recvfrom", CALL_RECVFROM, "s[i", VAL_DATA },
-	{ "shutdown", CALL_SHUTDOWN, "sH", VAL_ZERO },
-	{ "close", CALL_CLOSE, "s", VAL_ZERO },
-	{ "getsockname", CALL_GETSOCKNAME, "s", VAL_PORT },
-	{ "getpeername", CALL_GETPEERNAME, "s", VAL_PORT },
-	{ "setsockopt", CALL_SETSOCKOPT, "sO", VAL_ZERO },
-	{ "getsockopt", CALL_GETSOCKOPT, "so", VAL_OPT },
-	{ "state", CALL_STATE, "S", VAL_STATE },
-	{ "sleep", CALL_SLEEP, "i", VAL_ZERO },
-	{ "exec", CALL_EXEC, "X", VAL_EXIT },
-	{ NULL, 0, NULL, VAL_ZERO },
+/* Calls, one row each: name, signature, value, handler. */
+const struct call_def call_table[] = {
+	{ "socket", "FT[RN", "FAMILY, TYPE[, PROTO][, NONBLOCK]", VAL_SOCK, call_socket, "a socket: INET|INET6, STREAM|DGRAM|RAW|SEQPACKET, TCP|UDP|UDPLITE|SCTP|MPTCP|ICMP|ICMPV6|N", 0 },
+	{ "bind", "sA", "s, ADDR:PORT", VAL_ZERO, call_bind, "bind to an address", 0 },
+	{ "listen", "s[i", "s[, BACKLOG]", VAL_ZERO, call_listen, "listen (backlog 128)", 0 },
+	{ "connect", "sC", "s, ADDR:PORT|UNSPEC", VAL_ZERO, call_connect, "connect (bounded by the step timeout); UNSPEC disconnects", 0 },
+	{ "accept", "s", "s", VAL_SOCK, call_accept, "accept a connection (bounded)", 0 },
+	{ "send", "sq*f", "s, \"DATA\"[, FLAG...]", VAL_COUNT, call_send, "send data; value: bytes sent", 0 },
+	{ "sendto", "sqA*f", "s, \"DATA\", ADDR:PORT[, FLAG...]", VAL_COUNT, call_send, "send data to an address", 0 },
+	{ "sendmsg", "sq[A*K", "s, \"DATA\"[, ADDR:PORT][, from ADDR][, dev IF][, ttl N][, hoplimit N][, tos N][, segment N][, FLAG...]", VAL_COUNT, call_sendmsg, "send with ancillary data: source address or interface (PKTINFO), TTL, hop limit, TOS, UDP_SEGMENT", 0 },
+	{ "recv", "s[i*f", "s[, SIZE][, FLAG...]", VAL_DATA, call_recv, "receive (size 65536): the data", 0 },
+	{ "recvfrom", "s[i*f", "s[, SIZE][, FLAG...]", VAL_DATA, call_recv, "receive: the data and the sender (from)", 1 },
+	{ "recvmsg", "s[i*f", "s[, SIZE][, FLAG...]", VAL_DATA, call_recvmsg, "receive with ancillary data: from, to, dev, ttl, tos, len", 1 },
+	{ "recverr", "s*f", "s[, DONTWAIT]", VAL_ERR, call_recverr, "one error from the error queue (waits, bounded, for one to come unless DONTWAIT): errno, from, origin, icmp type and code, info", 1 },
+	{ "shutdown", "sH", "s, RD|WR|RDWR", VAL_ZERO, call_shutdown, "shut a direction down", 0 },
+	{ "close", "s", "s", VAL_ZERO, call_close, "close the socket", 0 },
+	{ "getsockname", "s", "s", VAL_PORT, call_getname, "the local port (address in the record)", 0 },
+	{ "getpeername", "s", "s", VAL_PORT, call_getname, "the peer's port (address in the record)", 0 },
+	{ "setsockopt", "sO", "s, [LEVEL,] OPTION, VALUE...", VAL_ZERO, call_setsockopt, "set an option (see help options)", 0 },
+	{ "getsockopt", "so", "s, [LEVEL,] OPTION", VAL_OPT, call_getsockopt, "read an option, in its shape", 0 },
+	{ "state", "S", "s | LOCAL:PORT, PEER:PORT", VAL_STATE, call_state, "the TCP state, through sock_diag", 0 },
+	{ "ifindex", "n", "IF", VAL_NUMBER, call_ifindex, "the interface's index in the step's host (ENODEV: none); a scope `%$i`", 0 },
+	{ "sleep", "i", "MS", VAL_ZERO, call_sleep, "wait", 0 },
+	{ "exec", "X", "-- PROGRAM ARG...", VAL_EXIT, call_exec, "run a program in the host (--allow-exec); value: exit status", 0 },
+	{ NULL, NULL, NULL, VAL_ZERO, NULL, NULL, 0 },
 };
-
-/* An entry matches its full name or the name without the prefix up to its
- * first '_': "INET" for AF_INET, "STREAM" for SOCK_STREAM. */
+/* An entry matches its full name or what follows one of its '_': "INET"
+ * for AF_INET, "STREAM" for SOCK_STREAM, "DO" for IP_PMTUDISC_DO. */
 static int name_matches(const char *entry, const char *name)
 {
 	if (!strcasecmp(entry, name))
 		return 1;
-	const char *us = strchr(entry, '_');
-	return us && !strcasecmp(us + 1, name);
+	for (const char *us = strchr(entry, '_'); us; us = strchr(us + 1, '_'))
+		if (!strcasecmp(us + 1, name))
+			return 1;
+	return 0;
 }
 
 long table_find(const struct name_val *t, const char *name, int *found)
@@ -152,7 +214,7 @@ const char *errno_name(int e)
 
 const struct sockopt_def *sockopt_find(const char *name)
 {
-	for (const struct sockopt_def *d = sockopts; d->name; d++)
+	for (const struct sockopt_def *d = sockopt_table; d->name; d++)
 		if (!strcasecmp(d->name, name))
 			return d;
 	return NULL;
@@ -160,8 +222,55 @@ const struct sockopt_def *sockopt_find(const char *name)
 
 const struct call_def *call_find(const char *name)
 {
-	for (const struct call_def *c = calls; c->name; c++)
+	for (const struct call_def *c = call_table; c->name; c++)
 		if (!strcmp(c->name, name))
 			return c;
 	return NULL;
+}
+
+static const char *value_name(enum call_value v)
+{
+	static const char *const names[] = {
+		[VAL_ZERO] = "0", [VAL_SOCK] = "a socket", [VAL_COUNT] = "bytes sent",
+		[VAL_DATA] = "the data", [VAL_PORT] = "a port", [VAL_OPT] = "the option's value",
+		[VAL_STATE] = "a TCP state", [VAL_EXIT] = "exit status", [VAL_ERR] = "an errno", [VAL_NUMBER] = "a number",
+	};
+	return names[v];
+}
+
+void registry_print_calls(FILE *f, int md)
+{
+	for (const struct call_def *c = call_table; c->name; c++) {
+		if (md)
+			fprintf(f, "| `%s(%s)` | %s | %s |\n", c->name, c->written, value_name(c->value),
+				c->summary);
+		else
+			fprintf(f, "%s(%s)\n    value: %s; %s\n", c->name, c->written, value_name(c->value),
+				c->summary);
+	}
+}
+
+/* "DONT|WANT|DO": the short names an option's values go by. */
+static void print_names(FILE *f, const struct name_val *t)
+{
+	if (t == tbl_errno) {
+		fputs("0 or an errno name", f);
+		return;
+	}
+	for (const struct name_val *n = t; n->name; n++)
+		fprintf(f, "%s%s", n == t ? "" : "|", strrchr(n->name, '_') + 1);
+}
+
+void registry_print_options(FILE *f, int md)
+{
+	for (const struct sockopt_def *d = sockopt_table; d->name; d++) {
+		const char *lvl = strchr(table_name(tbl_level, d->level), '_') + 1;
+		fprintf(f, md ? "| `%s` | %s | " : "%-24s %-7s ", d->name, lvl);
+		if (d->names)
+			print_names(f, d->names);
+		else
+			fputs(d->shape->written, f);
+		fprintf(f, md ? " (%s%s) | %s |\n" : " (%s%s)\n    %s\n", d->shape->name,
+			d->shape->out == OUT_NONE ? ", set only" : "", d->summary);
+	}
 }

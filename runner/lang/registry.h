@@ -1,10 +1,14 @@
-/* tables: every name a case file may use, as data. Adding an errno, a socket
- * option or a call is one row here (and, for a call, one function in
- * exec_calls.c). */
-#ifndef NETREPRO_TABLES_H
-#define NETREPRO_TABLES_H
+/* registry: every name a case file may use, as data. A call is one row of
+ * the call table, a socket option one row of the option table; values
+ * that share a layout (an int, a pair, a struct, a string) share one value
+ * shape. `netrepro help calls|options` and the README's lists are printed
+ * from these rows. */
+#ifndef NETREPRO_REGISTRY_H
+#define NETREPRO_REGISTRY_H
 
 #include <stddef.h>
+#include <stdio.h>
+#include <sys/socket.h>
 
 struct name_val { const char *name; long val; };
 
@@ -14,54 +18,102 @@ long table_find(const struct name_val *t, const char *name, int *found);
 const char *table_name(const struct name_val *t, long val);
 
 extern const struct name_val tbl_errno[];
-extern const struct name_val tbl_family[];     /* INET, INET6 */
-extern const struct name_val tbl_socktype[];   /* STREAM, DGRAM */
-extern const struct name_val tbl_level[];      /* SOCKET, IP, IPV6, TCP */
+extern const struct name_val tbl_family[];     /* INET, INET6, UNSPEC */
+extern const struct name_val tbl_socktype[];   /* STREAM, DGRAM, RAW, SEQPACKET */
+extern const struct name_val tbl_proto[];      /* TCP, UDP, ... ICMPV6 */
+extern const struct name_val tbl_level[];      /* SOCKET, IP, IPV6, TCP, UDP */
 extern const struct name_val tbl_shut[];       /* RD, WR, RDWR */
 extern const struct name_val tbl_tcp_state[];  /* ESTABLISHED ... NONE */
+extern const struct name_val tbl_msg_flag[];   /* DONTWAIT, PEEK, TRUNC ... */
+extern const struct name_val tbl_pmtudisc[];   /* DONT, WANT, DO, PROBE ... */
+extern const struct name_val tbl_ee_origin[];  /* NONE, LOCAL, ICMP, ICMP6 */
 
 const char *errno_name(int e);                 /* "EADDRINUSE", or "E<n>" */
 
-/* How a socket option's value is written in a case and passed to the kernel. */
-enum optval_kind {
-	OV_INT,     /* 1 */
-	OV_LINGER,  /* onoff, seconds */
-	OV_MREQ,    /* group, interface address [, device]: struct ip_mreqn */
-	OV_MREQ6,   /* group, device (or index): struct ipv6_mreq */
-	OV_INADDR,  /* an IPv4 address: struct in_addr */
-	OV_RANGE,   /* lo, hi: IP_LOCAL_PORT_RANGE's u32 (hi << 16 | lo) */
-	OV_IFINDEX, /* a device name or index: an int ifindex */
+struct run;
+struct step;
+struct outcome;
+
+/* What a getsockopt gives back, and so what its expectation looks like. */
+enum value_out {
+	OUT_NONE,   /* write-only: getsockopt is refused at parse time */
+	OUT_INT,    /* a number (named through the option's table, if any) */
+	OUT_PAIR,   /* two numbers: "= 1 5" */
+	OUT_STR,    /* text: "= \"eth0\"" */
+	OUT_ADDR,   /* an address: "= 10.0.1.1" */
 };
+
+/* A value shape: how an option's value is written in a case (sig, as the
+ * call signatures below), laid out for the kernel (encode) and read back
+ * (decode). encode returns the length, or -1 with errno set (ENODEV: no
+ * such interface in this host). */
+struct value_shape {
+	const char *name;           /* "int", "pair", ... for help */
+	const char *written;        /* "N", "ON, SECONDS", ... for help */
+	const char *sig;
+	enum value_out out;
+	int (*encode)(struct run *r, const struct step *st, int first, void *buf, size_t cap);
+	void (*decode)(const void *buf, socklen_t len, struct outcome *o);
+};
+
+extern const struct value_shape shape_int, shape_pair, shape_range, shape_string,
+	shape_ifindex, shape_mreqn, shape_mreq6, shape_mcast_if, shape_icmp6_filter;
+
 struct sockopt_def {
 	const char *name;
 	int level;
 	int opt;
-	enum optval_kind kind;
+	const struct value_shape *shape;
+	const struct name_val *names;   /* OUT_INT values by name (DO, INET6, ECONNREFUSED) */
+	const char *summary;
 };
 const struct sockopt_def *sockopt_find(const char *name);
+extern const struct sockopt_def sockopt_table[];  /* ends with a NULL name */
 
-/* Calls. sig describes the arguments, one letter each, checked by the parser:
- *   s socket   A address:port   P ip address   F family   T type
- *   i integer  q "string"       O option name and value   o option name
- *   H shutdown how   N NONBLOCK flag   S state target (socket, or two addresses)
- *   X a program and its arguments after "--" (exec, a statement of its own)
- * and '[' makes the rest optional. */
-enum call_id {
-	CALL_SOCKET, CALL_BIND, CALL_LISTEN, CALL_CONNECT, CALL_ACCEPT,
-	CALL_SEND, CALL_SENDTO, CALL_RECV, CALL_RECVFROM, CALL_SHUTDOWN,
-	CALL_CLOSE, CALL_GETSOCKNAME, CALL_GETPEERNAME, CALL_SETSOCKOPT,
-	CALL_GETSOCKOPT, CALL_STATE, CALL_SLEEP, CALL_EXEC,
+/* Calls. sig describes the arguments, one letter each, checked by the
+ * parser; an argument is what stands between two commas:
+ *   s socket   A address:port   C address:port or UNSPEC   P ip address
+ *   F family   T type   R protocol (name or number)   N NONBLOCK
+ *   i integer  q "string" (or "string" * N)   n interface name or index
+ *   O option name and value   o option name
+ *   H shutdown how   S state target (socket, or two addresses)
+ *   f a message flag   K a message flag or a `from|dev|ttl|hoplimit|tos|
+ *   segment VALUE` ancillary item   X a program and its arguments after "--"
+ * '[' makes the rest optional (an optional argument that does not fit its
+ * letter is tried against the next one); '*' before a letter: any number. */
+enum call_value {
+	VAL_ZERO,   /* 0; a capture gets 0, or the errno when it fails */
+	VAL_SOCK,   /* a new socket */
+	VAL_COUNT,  /* a byte count */
+	VAL_DATA,   /* bytes received, shown as the bytes */
+	VAL_PORT,   /* a port (getsockname) */
+	VAL_OPT,    /* an option's value, in the option's shape */
+	VAL_STATE,  /* a TCP state */
+	VAL_EXIT,   /* a program's exit status (its output is kept) */
+	VAL_ERR,    /* an errno taken from the socket (recverr) */
+	VAL_NUMBER, /* a number (an interface index) */
 };
-/* What a successful call's value is, and so what a capture receives. */
-/* VAL_DATA: a byte count, shown as the bytes themselves. VAL_EXIT: a
- * program's exit status (its output goes to the record's detail). */
-enum call_value { VAL_ZERO, VAL_SOCK, VAL_COUNT, VAL_DATA, VAL_PORT, VAL_OPT, VAL_STATE, VAL_EXIT };
+typedef void call_fn(struct run *r, const struct step *st, struct outcome *o);
 struct call_def {
 	const char *name;
-	enum call_id id;
 	const char *sig;
+	const char *written;        /* the arguments as help shows them */
 	enum call_value value;
+	call_fn *run;
+	const char *summary;
+	int msg;                    /* its outcome has message details (from, to, ttl ...) */
 };
 const struct call_def *call_find(const char *name);
+extern const struct call_def call_table[];        /* ends with a NULL name */
+
+/* The registry as text: `netrepro help calls` / `help options`. md: the
+ * README's Markdown lists, which a test compares with the README. */
+void registry_print_calls(FILE *f, int md);
+void registry_print_options(FILE *f, int md);
+
+/* Handlers, in runner/exec/. */
+call_fn call_socket, call_bind, call_listen, call_connect, call_accept, call_send,
+	call_recv, call_sendmsg, call_recvmsg, call_recverr, call_shutdown, call_close,
+	call_getname, call_setsockopt, call_getsockopt, call_state, call_sleep, call_exec, call_ifindex;
 
 #endif

@@ -1,6 +1,7 @@
 /* `netrepro matrix`: the same cases on several kernels, one QEMU guest each
  * (and `host` on the running kernel), then a case x kernel report. */
 #include "commands.h"
+#include "env.h"
 #include "guest.h"
 #include "report.h"
 #include "scheduler.h"
@@ -102,26 +103,51 @@ static void files_of(const struct suite *s, char ***files, int *n)
 	}
 }
 
+/* Every value of o, nested objects' too, made null. */
+static void blank(json_t *o)
+{
+	const char *key;
+	json_t *v;
+	json_object_foreach(o, key, v)
+		if (json_is_object(v))
+			blank(v);
+		else
+			json_object_set_new(o, key, json_null());
+}
+
+/* The environment of a guest that never reported: the environment
+ * module's object, so it has every key a run's has, with what was read
+ * on this machine blanked (it is not the guest's) and what is known of
+ * the guest put back. */
+static json_t *guest_environment(const struct kernel *k, const char *accel)
+{
+	char virt[32];
+	json_t *env = env_collect(NULL);
+	if (!env)
+		return NULL;
+	snprintf(virt, sizeof virt, "qemu-%s", accel);
+	blank(env);
+	json_t *kernel = json_object_get(env, "kernel"), *p = json_object_get(env, "platform");
+	json_object_set_new(kernel, "release", json_string(k->name));
+	json_object_set_new(kernel, "version", json_string(""));
+	json_object_set_new(kernel, "arch", json_string("x86_64"));    /* qemu-system-x86_64 */
+	json_object_set_new(p, "os", json_string("linux"));
+	json_object_set_new(p, "virt", json_string(virt));
+	json_object_set_new(p, "wsl", json_null());
+	json_object_set_new(env, "privilege", json_string("root"));     /* the guest's init */
+	json_object_set_new(env, "ipv6", json_false());
+	return env;
+}
+
 /* A record for a kernel that gave none: every case ERROR, with why and
  * the console's last lines, so the report shows the gap. */
 static json_t *failed_record(const struct kernel *k, const char *accel, const char *why,
 			     const char *console, const struct suite *s)
 {
-	char virt[32];
-	snprintf(virt, sizeof virt, "qemu-%s", accel);
-	json_t *env = json_pack("{s:{s:s, s:s, s:s, s:n}, s:{s:s, s:n, s:n, s:n, s:{s:n, s:n}, s:s, s:n, s:n, s:n},"
-				" s:s, s:{s:n, s:n, s:n, s:n, s:n, s:n, s:n, s:n, s:n}, s:b}",
-		"kernel", "release", k->name, "version", "", "arch", "x86_64", "upstream",
-		"platform", "os", "linux", "distro", "distro_id", "distro_version", "libc", "name", "version",
-		"virt", virt, "dmi_vendor", "wsl", "container", "privilege", "root",
-		"sysctl", "net.ipv4.ip_local_port_range", "net.ipv4.ip_local_reserved_ports",
-		"net.ipv6.bindv6only", "net.ipv4.tcp_timestamps", "net.ipv4.tcp_tw_reuse",
-		"net.ipv4.tcp_fin_timeout", "net.ipv4.igmp_max_memberships", "net.ipv4.ip_nonlocal_bind",
-		"net.ipv6.conf.all.disable_ipv6", "ipv6", 0);
-	json_t *rec = record_new(env, NETREPRO_VERSION);
+	json_t *rec = record_new(guest_environment(k, accel), NETREPRO_VERSION);
 	for (int i = 0; i < s->n; i++) {
-		json_t *c = sched_case_base(s->sc[i]);      /* status ERROR */
-		json_object_set_new(c, "reason", json_string(why));
+		json_t *c = sched_case_base(s->sc[i]);
+		record_case_close(c, ST_ERROR, why, 0);
 		record_add_case(rec, c);
 		json_decref(c);
 	}

@@ -3,6 +3,7 @@
 #include "scheduler.h"
 
 #include "clock.h"
+#include "record.h"
 #include "spawner.h"
 
 #include <errno.h>
@@ -28,47 +29,15 @@ struct job {
 	int have_result;
 };
 
-/* A JSON string even for bytes that are not UTF-8 (a file name): those
- * become '?', so a record is never lost to one odd byte. */
-static json_t *text(const char *s)
-{
-	json_t *j = s ? json_string(s) : json_null();
-	if (j)
-		return j;
-	char *copy = strdup(s);
-	for (char *c = copy; *c; c++)
-		if ((unsigned char)*c >= 0x80 || (unsigned char)*c < 0x20)
-			*c = '?';
-	j = json_string(copy);
-	free(copy);
-	return j;
-}
-
 json_t *sched_case_base(const struct scenario *sc)
 {
-	json_t *refs = json_array(), *variant = json_object();
-	for (int i = 0; i < sc->nrefs; i++)
-		json_array_append_new(refs, text(sc->refs[i]));
-	for (int i = 0; i < sc->nvariants; i++)
-		json_object_set_new(variant, sc->variant_names[i], text(sc->variant_values[i]));
-	return json_pack("{s:o, s:o, s:o, s:o, s:o, s:s, s:f, s:n, s:o, s:[]}",
-			 "id", text(sc->id), "file", text(sc->file), "title", text(sc->title), "refs", refs,
-			 "variant", variant, "status", "ERROR", "duration_s", 0.0, "reason",
-			 "source", text(sc->source), "steps");
-}
-
-static void take_line(struct job *j, const char *line)
-{
-	json_t *msg = json_loads(line, 0, NULL), *v;
-	if (!msg)
-		return;
-	if ((v = json_object_get(msg, "step")))
-		json_array_append(json_object_get(j->rec, "steps"), v);
-	if ((v = json_object_get(msg, "result"))) {
-		json_object_update(j->rec, v);
-		j->have_result = 1;
-	}
-	json_decref(msg);
+	struct case_info ci = {
+		.id = sc->id, .file = sc->file, .title = sc->title, .source = sc->source,
+		.refs = (const char *const *)sc->refs, .nrefs = sc->nrefs,
+		.variant_names = (const char *const *)sc->variant_names,
+		.variant_values = (const char *const *)sc->variant_values, .nvariants = sc->nvariants,
+	};
+	return record_case(&ci);
 }
 
 /* Reads what is there; returns 1 at end of file. */
@@ -86,7 +55,7 @@ static int drain(struct job *j)
 	char *nl, *s = j->buf;
 	while ((nl = strchr(s, '\n'))) {
 		*nl = '\0';
-		take_line(j, s);
+		j->have_result |= record_case_take_line(j->rec, s);
 		s = nl + 1;
 	}
 	j->len -= (size_t)(s - j->buf);
@@ -94,17 +63,18 @@ static int drain(struct job *j)
 	return n == 0;
 }
 
+/* Without a result the case is still the ERROR it was made as. */
 static void finish(struct job *j, const struct sched_opts *o)
 {
 	int status = j->status;
+	enum status st = record_case_status(j->rec);
 	char reason[160] = "";
 	if (j->reaped < 0) {
 		snprintf(reason, sizeof reason, "worker lost: netrepro's spawner process died");
-		if (j->have_result)
-			json_object_set_new(j->rec, "status", json_string("ERROR"));
+		st = ST_ERROR;
 	} else if (j->killed && !j->have_result) {
 		/* (killed after its result: hung on the way out, an ERROR below) */
-		json_object_set_new(j->rec, "status", json_string("TIMEOUT"));
+		st = ST_TIMEOUT;
 		snprintf(reason, sizeof reason, "no result within %g s", o->timeout_s);
 	} else if (!j->have_result && WIFSIGNALED(status)) {
 		snprintf(reason, sizeof reason, "worker killed by signal %d (%s)", WTERMSIG(status),
@@ -115,14 +85,12 @@ static void finish(struct job *j, const struct sched_opts *o)
 	} else if (!WIFEXITED(status) || WEXITSTATUS(status)) {
 		/* a result, then a crash on the way out (a sanitizer's report,
 		 * say): the result cannot be trusted */
-		json_object_set_new(j->rec, "status", json_string("ERROR"));
+		st = ST_ERROR;
 		snprintf(reason, sizeof reason, "worker %s %d after its result",
 			 WIFSIGNALED(status) ? "killed by signal" : "exited with status",
 			 WIFSIGNALED(status) ? WTERMSIG(status) : WEXITSTATUS(status));
 	}
-	if (reason[0])
-		json_object_set_new(j->rec, "reason", json_string(reason));
-	json_object_set_new(j->rec, "duration_s", json_real(clock_now() - j->start));
+	record_case_close(j->rec, st, reason[0] ? reason : NULL, clock_now() - j->start);
 	free(j->buf);
 }
 
@@ -158,7 +126,7 @@ static void not_started(struct sched *S, int index, const char *why)
 	char reason[160];
 	snprintf(reason, sizeof reason, "cannot start a worker: %s", why);
 	json_t *rec = sched_case_base(S->sc[index]);
-	json_object_set_new(rec, "reason", json_string(reason));
+	record_case_close(rec, ST_ERROR, reason, 0);
 	over(S, index, rec);
 }
 

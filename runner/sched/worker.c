@@ -3,6 +3,7 @@
 #include "worker.h"
 #include "exec.h"
 #include "netns.h"
+#include "record.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -11,16 +12,14 @@
 #include <sys/resource.h>
 #include <unistd.h>
 
-static void put_line(int fd, json_t *j)
+/* One line of record.h's stream; s is freed. */
+static void put_line(int fd, char *s)
 {
-	char *s = json_dumps(j, JSON_COMPACT);
-	json_decref(j);
 	if (!s)
 		return;
 	size_t len = strlen(s);
-	s[len] = '\n';
-	for (size_t off = 0; off <= len;) {
-		ssize_t n = write(fd, s + off, len + 1 - off);
+	for (size_t off = 0; off < len;) {
+		ssize_t n = write(fd, s + off, len - off);
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n <= 0)
@@ -32,13 +31,12 @@ static void put_line(int fd, json_t *j)
 
 static void emit_step(void *arg, json_t *step)
 {
-	put_line(*(int *)arg, json_pack("{s:o}", "step", step));
+	put_line(*(int *)arg, record_step_line(step));
 }
 
-static int finish(int fd, const char *status, const char *reason, long suppressed)
+static int finish(int fd, enum status st, const char *reason, long suppressed)
 {
-	put_line(fd, json_pack("{s:{s:s, s:s?, s:I}}", "result", "status", status,
-			       "reason", reason, "suppressed", (json_int_t)suppressed));
+	put_line(fd, record_result_line(st, reason, suppressed));
 	return 0;
 }
 
@@ -61,6 +59,8 @@ static const struct requirement *unmet_in_host(const struct scenario *sc, struct
 	for (int i = 0; i < sc->nreqs; i++) {
 		const struct requirement *r = &sc->reqs[i];
 		const char *name = r->kind == REQ_IPV6 ? "net.ipv6.conf.all.disable_ipv6" : r->name;
+		if (r->kind == REQ_PROTOCOL && (netns_host_enter(h, err) < 0 || protocol_missing(r->proto)))
+			return r;
 		if (r->kind != REQ_IPV6 && r->kind != REQ_SYSCTL)
 			continue;
 		int rc = netns_sysctl_get(h, name, buf, sizeof buf, err);
@@ -154,15 +154,15 @@ static int run_built(const struct scenario *sc, struct netns_host **hosts,
 	const struct requirement *unmet = unmet_in_host(sc, hosts[0]);
 	if (unmet) {
 		snprintf(reason, sizeof reason, "requires %s", unmet->text);
-		return finish(fd, "SKIP", reason, 0);
+		return finish(fd, ST_SKIP, reason, 0);
 	}
 	if (build(sc, hosts, reason, sizeof reason) < 0)
-		return finish(fd, "ERROR", reason, 0);
+		return finish(fd, ST_ERROR, reason, 0);
 	struct exec_env env = { .cond = *ctx, .step_timeout_ms = o->step_timeout_ms,
 				.record_cap = 1000, .emit = emit_step, .emit_arg = &fd };
 	long suppressed = 0;
 	int rc = exec_steps(sc, hosts, &env, &suppressed, reason, sizeof reason);
-	return finish(fd, rc < 0 ? "ERROR" : rc ? "FAIL" : "PASS", rc < 0 ? reason : NULL, suppressed);
+	return finish(fd, rc < 0 ? ST_ERROR : rc ? ST_FAIL : ST_PASS, rc < 0 ? reason : NULL, suppressed);
 }
 
 void worker_raise_nofile(void)
@@ -193,17 +193,17 @@ int worker_main(const struct scenario *sc, const struct worker_opts *o, int fd)
 				.privilege = rootless ? "rootless" : "root",
 				.variant_values = (const char *const *)sc->variant_values };
 	if (sc->uses_exec && !o->allow_exec)    /* a ticket's case runs nothing unasked */
-		return finish(fd, "SKIP", "runs programs (exec): needs --allow-exec", 0);
+		return finish(fd, ST_SKIP, "runs programs (exec): needs --allow-exec", 0);
 	const struct requirement *unmet = unmet_early(sc, &ctx);
 	if (unmet) {
 		char reason[256];
 		snprintf(reason, sizeof reason, "requires %s", unmet->text);
-		return finish(fd, "SKIP", reason, 0);
+		return finish(fd, ST_SKIP, reason, 0);
 	}
 	if (netns_become_root(&rootless, err) < 0)
-		return finish(fd, "ERROR", err, 0);
+		return finish(fd, ST_ERROR, err, 0);
 	if (!sc->nhosts)
-		return finish(fd, "ERROR", "the case declares no host", 0);
+		return finish(fd, ST_ERROR, "the case declares no host", 0);
 	struct netns_host *hosts[16] = { 0 };
 	int made = 1;
 	for (int i = 0; i < sc->nhosts && made; i++)
@@ -211,7 +211,7 @@ int worker_main(const struct scenario *sc, const struct worker_opts *o, int fd)
 	if (made)
 		run_built(sc, hosts, &ctx, o, fd);
 	else
-		finish(fd, "ERROR", err, 0);
+		finish(fd, ST_ERROR, err, 0);
 	for (int i = 0; i < sc->nhosts; i++)
 		netns_host_free(hosts[i]);
 	return 0;

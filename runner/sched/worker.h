@@ -1,8 +1,7 @@
 /* worker: one scenario, in a forked process of its own. It builds the
  * topology in fresh namespaces, runs the steps and streams the record to the
- * scheduler as JSON lines on a pipe:
- *   {"step": {...}}                      one per recorded step, as it happens
- *   {"result": {"status": "PASS", "reason": null, "suppressed": 0}}   last
+ * scheduler as JSON lines on a pipe, made and read by the record module
+ * (record.h: record_step_line, record_result_line, record_case_take_line).
  * A worker that dies before its result line is reported by the scheduler. */
 #ifndef NETREPRO_WORKER_H
 #define NETREPRO_WORKER_H

@@ -23,6 +23,10 @@ CASES = [
     ("bad-vary.case", 3, 18, ["v6only"]),
     ("garbage-line.case", 3, 1, ["%%%"]),
     ("unterminated-string.case", 6, 13, ["unterminated string"]),
+    ("scope-on-ipv4.case", 6, 11, ["%lo", "IPv6"]),
+    ("unknown-protocol.case", 5, 28, ["QUIC", "protocol"]),
+    ("predicate-on-socket.case", 6, 30, ["'s'", "socket, not a number"]),
+    ("pair-to-int-option.case", 6, 42, ["SO_REUSEADDR", "takes N"]),
 ]
 
 

@@ -2,6 +2,7 @@
 import json
 import os
 import re
+import sys
 
 import pytest
 
@@ -140,3 +141,37 @@ def test_run_from_inside_cases(run, h):
     r = run("list", "seed", cwd=os.path.join(h.root, "cases"))
     assert r.returncode == 0, r.stderr
     assert r.stdout == run("list", "cases/seed").stdout
+
+
+@pytest.mark.parametrize("topic", ["calls", "options"])
+def test_readme_lists_are_the_registry(run, topic):
+    """The README's tables of calls and options are `help --markdown`, byte
+    for byte: a row added to the registry without `make readme` fails here."""
+    sys.path.insert(0, os.path.join(os.path.dirname(__file__), ".."))
+    import readme_tables
+    with open(readme_tables.README) as f:
+        text = f.read()
+    assert readme_tables.block(topic).search(text), "README has no generated %s table" % topic
+    assert topic not in readme_tables.differing(text, readme_tables.os.path.join(readme_tables.ROOT, "build", "netrepro"))
+    assert "and more" not in text
+
+
+def test_help_calls_lists_every_call(run):
+    r = run("help", "calls")
+    assert r.returncode == 0
+    for call in ("socket", "bind", "sendmsg", "recvmsg", "recverr", "getsockopt", "exec"):
+        assert re.search(r"^%s\(" % call, r.stdout, re.M), call
+
+
+def test_help_options_names_shapes(run):
+    r = run("help", "options")
+    assert r.returncode == 0
+    assert re.search(r"^SO_LINGER\s+SOCKET\s+ON, SECONDS \(pair\)", r.stdout, re.M), r.stdout
+    assert re.search(r"^IP_MTU_DISCOVER\s+IP\s+DONT\|WANT\|DO\|PROBE", r.stdout, re.M)
+    assert re.search(r"^IP_ADD_MEMBERSHIP\s+IP\s+.*set only", r.stdout, re.M)
+
+
+def test_help_unknown_topic(run):
+    r = run("help", "sockets")
+    assert r.returncode == 2
+    assert "unknown topic 'sockets'" in r.stderr

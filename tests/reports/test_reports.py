@@ -292,6 +292,27 @@ def test_diff_does_not_count_recorded_only_steps(seed_record, tmp_path):
     assert "0 case(s) differ" in r.stdout
 
 
+def test_diff_ignores_the_value_a_predicate_left_to_the_kernel(seed_record, tmp_path):
+    """A step that passed `= in 40000..40007` on both sides (kernel_picks)
+    does not differ for its value; the same step without kernel_picks does."""
+    base = copy.deepcopy(seed_record[1])
+    case = next(c for c in base["cases"] if c["id"] == "seed/ephemeral-exhaustion")
+    step = next(s for s in case["steps"] if s["status"] == "pass")
+    step["kernel_picks"] = True
+    a, b = tmp_path / "a.json", tmp_path / "b.json"
+    a.write_text(json.dumps(base))
+    step["observed"] = "40005"
+    b.write_text(json.dumps(base))
+    r = netrepro("diff", str(a), str(b))
+    assert r.returncode == 0, r.stdout
+    assert "0 case(s) differ" in r.stdout
+    del step["kernel_picks"]
+    b.write_text(json.dumps(base))
+    r = netrepro("diff", str(a), str(b))
+    assert r.returncode == 1, r.stdout
+    assert "40005" in r.stdout
+
+
 def test_pytest_plugin_allow_exec():
     case = "cases/timewait/ss-lists-timewait.case"
     skipped = subprocess.run([PYTHON, "-m", "pytest", case, "-q", "-rs"], capture_output=True, text=True, cwd=ROOT)

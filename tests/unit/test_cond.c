@@ -8,12 +8,14 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
+#include <arpa/inet.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "exec.h"
+#include "registry.h"
 #include "parse_int.h"
 
 /* ---- kver_parse / kver_cmp ---- */
@@ -439,13 +441,14 @@ static void test_expect_match_data_and_state(void **state)
 {
 	(void)state;
 	struct expect s = { .kind = EXP_STR, .str = "hi\0x", .len = 4 };
-	struct outcome o = { .ret = 4, .len = 4 };
+	char buf[4];
+	struct outcome o = { .ret = 4, .data = buf, .len = 4, .truelen = 4 };
 	memcpy(o.data, "hi\0x", 4);
 	assert_true(expect_match(&s, &o, NULL));
 	o.data[3] = 'y';
 	assert_false(expect_match(&s, &o, NULL));       /* a byte after the NUL differs */
 	o.data[3] = 'x';
-	o.len = 3;
+	o.len = o.truelen = 3;
 	assert_false(expect_match(&s, &o, NULL));       /* shorter */
 	struct outcome f = failed(EAGAIN);
 	assert_false(expect_match(&s, &f, NULL));
@@ -463,39 +466,192 @@ static void test_expect_match_data_and_state(void **state)
 	assert_false(expect_match(&tw, &err, NULL));
 }
 
+/* Predicates, pairs, errno values and a message's details. */
+static void test_expect_match_second_edition(void **state)
+{
+	(void)state;
+	long vars[2] = { 40000, 40007 };
+	struct outcome p3 = ok_ret(40003), p9 = ok_ret(40009), inuse = failed(EADDRINUSE), to = timed_out();
+	struct expect in = { .kind = EXP_RANGE, .i = 40000, .j = 40007, .lo_var = -1, .hi_var = -1 };
+	assert_true(expect_match(&in, &p3, vars));
+	assert_false(expect_match(&in, &p9, vars));
+	assert_false(expect_match(&in, &inuse, vars));
+	struct expect in_vars = { .kind = EXP_RANGE, .lo_var = 0, .hi_var = 1 };
+	assert_true(expect_match(&in_vars, &p3, vars));
+	assert_false(expect_match(&in_vars, &p9, vars));
+	struct expect ge = { .kind = EXP_CMP, .op = OP_GE, .i = 40003, .var = -1 };
+	assert_true(expect_match(&ge, &p3, vars));
+	assert_true(expect_match(&ge, &p9, vars));
+	assert_false(expect_match(&ge, &inuse, vars));
+	struct expect ne_var = { .kind = EXP_CMP, .op = OP_NE, .var = 1 };
+	assert_true(expect_match(&ne_var, &p3, vars));
+	struct expect error = { .kind = EXP_ERROR };
+	assert_true(expect_match(&error, &inuse, vars));
+	assert_false(expect_match(&error, &p3, vars));
+	assert_false(expect_match(&error, &to, vars));      /* a timeout is no errno */
+	struct expect e_inuse = { .kind = EXP_ERRNO, .i = EADDRINUSE };
+	struct expect not_inuse = { .kind = EXP_NOT, .not = &e_inuse };
+	assert_false(expect_match(&not_inuse, &inuse, vars));
+	assert_true(expect_match(&not_inuse, &p3, vars));
+	assert_true(expect_match(&not_inuse, &(struct outcome){ .ret = -1, .failed = 1, .err = EINVAL }, vars));
+	assert_false(expect_match(&not_inuse, &to, vars));
+
+	struct outcome pair = ok_ret(0);
+	pair.pair[0] = 1;
+	pair.pair[1] = 5;
+	struct expect p15 = { .kind = EXP_PAIR, .i = 1, .j = 5 }, p10 = { .kind = EXP_PAIR, .i = 1, .j = 0 };
+	assert_true(expect_match(&p15, &pair, vars));
+	assert_false(expect_match(&p10, &pair, vars));
+
+	/* SO_ERROR, recverr: the value is an errno */
+	struct outcome refused = ok_ret(ECONNREFUSED);
+	struct expect e_refused = { .kind = EXP_ERRNO, .i = ECONNREFUSED };
+	assert_false(expect_match(&e_refused, &refused, vars));
+	refused.val_errno = 1;
+	assert_true(expect_match(&e_refused, &refused, vars));
+
+	struct sockaddr_in from = { .sin_family = AF_INET, .sin_port = htons(4000) };
+	inet_pton(AF_INET, "10.0.2.1", &from.sin_addr);
+	struct outcome err = ok_ret(EHOSTUNREACH);
+	err.val_errno = 1;
+	err.msg.have = MI_FROM | MI_EE;
+	memcpy(&err.msg.from, &from, sizeof from);
+	err.msg.ee.origin = 2;
+	err.msg.ee.type = 11;
+	struct expect_attr attrs[2] = { { .key = AT_FROM }, { .key = AT_ICMP, .a = 11, .b = 0 } };
+	memcpy(&attrs[0].addr.ss, &from, sizeof from);
+	struct expect ttl_exceeded = { .kind = EXP_ERRNO, .i = EHOSTUNREACH, .attrs = attrs, .nattrs = 2 };
+	assert_true(expect_match(&ttl_exceeded, &err, vars));
+	err.msg.ee.type = 3;
+	assert_false(expect_match(&ttl_exceeded, &err, vars));          /* another ICMP type */
+	err.msg.ee.type = 11;
+	((struct sockaddr_in *)&err.msg.from)->sin_port = htons(9);
+	assert_true(expect_match(&ttl_exceeded, &err, vars));           /* the port not asked */
+	attrs[0].with_port = 1;
+	assert_false(expect_match(&ttl_exceeded, &err, vars));          /* now it is */
+	err.msg.have = MI_EE;
+	attrs[0].with_port = 0;
+	assert_false(expect_match(&ttl_exceeded, &err, vars));          /* no offender at all */
+}
+
+/* `icmp T C` on what a raw socket read: after the IPv4 header, or at the
+ * start of an ICMPv6 message; `flags` on msg_flags. */
+static void test_expect_match_raw_icmp_and_flags(void **state)
+{
+	(void)state;
+	unsigned char v4[28] = { 0x45 };        /* 20-byte IPv4 header, then ICMP */
+	v4[20] = 11;
+	v4[21] = 0;
+	struct outcome o = ok_ret(28);
+	o.data = (char *)v4;
+	o.len = o.truelen = sizeof v4;
+	o.msg.have = MI_FROM;
+	o.msg.from.ss_family = AF_INET;
+	struct expect_attr te = { .key = AT_ICMP, .a = 11, .b = 0 };
+	struct expect e = { .kind = EXP_OK, .attrs = &te, .nattrs = 1 };
+	assert_true(expect_match(&e, &o, NULL));
+	te.a = 3;
+	assert_false(expect_match(&e, &o, NULL));
+	te.key = AT_ICMP6;                      /* an IPv4 packet is no ICMPv6 */
+	te.a = 11;
+	assert_false(expect_match(&e, &o, NULL));
+	unsigned char v6[8] = { 3, 0 };
+	o.data = (char *)v6;
+	o.len = o.truelen = sizeof v6;
+	o.msg.from.ss_family = AF_INET6;
+	te.a = 3;
+	assert_true(expect_match(&e, &o, NULL));
+	o.len = o.truelen = 1;                  /* too short to hold a type and a code */
+	assert_false(expect_match(&e, &o, NULL));
+	unsigned char bad[4] = { 0x4f, 1, 2, 3 };       /* IHL 60 bytes: past the end */
+	o.data = (char *)bad;
+	o.len = o.truelen = sizeof bad;
+	o.msg.from.ss_family = AF_INET;
+	te.key = AT_ICMP;
+	assert_false(expect_match(&e, &o, NULL));
+
+	struct expect_attr tr = { .key = AT_FLAGS, .a = MSG_TRUNC };
+	struct expect f = { .kind = EXP_OK, .attrs = &tr, .nattrs = 1 };
+	o.msg.flags = MSG_TRUNC | MSG_CTRUNC;
+	assert_true(expect_match(&f, &o, NULL));
+	o.msg.flags = MSG_CTRUNC;
+	assert_false(expect_match(&f, &o, NULL));
+}
+
+/* outcome_text of o for a step of call (and option), compared and freed. */
+static void shows(const struct outcome *o, const char *call, const char *opt, const char *want)
+{
+	struct step st = { .call = call_find(call), .opt = opt ? sockopt_find(opt) : NULL };
+	char *got = outcome_text(o, &st, 0, NULL);
+	assert_non_null(got);
+	assert_string_equal(got, want);
+	free(got);
+}
+
 static void test_outcome_text(void **state)
 {
 	(void)state;
-	char buf[64];
 	struct outcome o = ok_ret(0);
-	outcome_text(&o, VAL_ZERO, buf, sizeof buf);
-	assert_string_equal(buf, "0");
+	shows(&o, "bind", NULL, "0");
 	o = ok_ret(40001);
-	outcome_text(&o, VAL_PORT, buf, sizeof buf);
-	assert_string_equal(buf, "40001");
+	shows(&o, "getsockname", NULL, "40001");
 	o = failed(EADDRINUSE);
-	outcome_text(&o, VAL_ZERO, buf, sizeof buf);
-	assert_string_equal(buf, "EADDRINUSE");
+	shows(&o, "bind", NULL, "EADDRINUSE");
 	o = failed(EWOULDBLOCK);
-	outcome_text(&o, VAL_COUNT, buf, sizeof buf);
-	assert_string_equal(buf, "EAGAIN");
+	shows(&o, "send", NULL, "EAGAIN");
 	o = timed_out();
-	outcome_text(&o, VAL_ZERO, buf, sizeof buf);
-	assert_string_equal(buf, "TIMEOUT");
+	shows(&o, "connect", NULL, "TIMEOUT");
 	o = ok_ret(6);
-	outcome_text(&o, VAL_STATE, buf, sizeof buf);
-	assert_string_equal(buf, "TIME_WAIT");
+	shows(&o, "state", NULL, "TIME_WAIT");
 	o = ok_ret(0);
-	outcome_text(&o, VAL_STATE, buf, sizeof buf);
-	assert_string_equal(buf, "NONE");
+	shows(&o, "state", NULL, "NONE");
 	o = ok_ret(10);
-	outcome_text(&o, VAL_STATE, buf, sizeof buf);
-	assert_string_equal(buf, "LISTEN");
-	/* truncated, never overrun */
-	char small[4] = "zzz";
-	o = failed(EADDRNOTAVAIL);
-	outcome_text(&o, VAL_ZERO, small, 3);
-	assert_string_equal(small, "EA");
+	shows(&o, "state", NULL, "LISTEN");
+}
+
+/* Values in an option's shape, messages and queued errors are shown in the
+ * words an expectation uses, so an observed line can be pasted back. */
+static void test_outcome_text_shapes(void **state)
+{
+	(void)state;
+	struct outcome o = ok_ret(2);
+	shows(&o, "getsockopt", "IP_MTU_DISCOVER", "DO");
+	o = ok_ret(ECONNREFUSED);
+	shows(&o, "getsockopt", "SO_ERROR", "ECONNREFUSED");
+	o = ok_ret(0);
+	shows(&o, "getsockopt", "SO_ERROR", "0");
+	o = ok_ret(10);
+	shows(&o, "getsockopt", "SO_DOMAIN", "INET6");
+	o = ok_ret(0);
+	o.pair[0] = 40000;
+	o.pair[1] = 40007;
+	shows(&o, "getsockopt", "IP_LOCAL_PORT_RANGE", "40000 40007");
+	char data[] = "ping\n\"";
+	o = ok_ret(6);
+	o.data = data;
+	o.len = o.truelen = 6;
+	shows(&o, "recv", NULL, "\"ping\\n\\x22\"");
+	o.truelen = 1400;
+	shows(&o, "recv", NULL, "\"ping\\n\\x22\" len 1400");
+	struct sockaddr_in from = { .sin_family = AF_INET, .sin_port = htons(4000) };
+	inet_pton(AF_INET, "10.0.1.2", &from.sin_addr);
+	o.truelen = 6;
+	memcpy(&o.msg.from, &from, sizeof from);
+	o.msg.have = MI_FROM | MI_TTL;
+	o.msg.ttl = 63;
+	shows(&o, "recvmsg", NULL, "\"ping\\n\\x22\" from 10.0.1.2:4000 ttl 63");
+	o = ok_ret(EHOSTUNREACH);
+	o.val_errno = 1;
+	memcpy(&o.msg.from, &from, sizeof from);
+	o.msg.have = MI_FROM | MI_EE;
+	o.msg.ee.origin = 2;
+	o.msg.ee.type = 11;
+	shows(&o, "recverr", NULL, "EHOSTUNREACH from 10.0.1.2 icmp 11 0");
+	o.msg.ee.origin = 1;
+	o.msg.ee.info = 1400;
+	o.ret = EMSGSIZE;
+	o.msg.have = MI_EE;
+	shows(&o, "recverr", NULL, "EMSGSIZE origin LOCAL info 1400");
 }
 
 /* A step with alternatives, guards parsed from text. */
@@ -567,7 +723,10 @@ int main(void)
 		cmocka_unit_test(test_cond_parse_errors),
 		cmocka_unit_test(test_expect_match_kinds),
 		cmocka_unit_test(test_expect_match_data_and_state),
+		cmocka_unit_test(test_expect_match_second_edition),
+		cmocka_unit_test(test_expect_match_raw_icmp_and_flags),
 		cmocka_unit_test(test_outcome_text),
+		cmocka_unit_test(test_outcome_text_shapes),
 		cmocka_unit_test(test_expect_pick),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

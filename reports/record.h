@@ -1,0 +1,105 @@
+/* The record module: every piece of a run record (schema "netrepro.run/1",
+ * reports/run.schema.json) is built here and nowhere else, so the runner,
+ * the matrix and the writers cannot drift apart on a key or a status. */
+#ifndef NETREPRO_RECORD_H
+#define NETREPRO_RECORD_H
+
+#include <jansson.h>
+#include <stddef.h>
+
+#define RECORD_SCHEMA "netrepro.run/1"
+
+/* A case's status; status_name() is how the record spells it. */
+enum status { ST_PASS, ST_FAIL, ST_ERROR, ST_SKIP, ST_TIMEOUT, ST__COUNT };
+
+/* "PASS" ... "TIMEOUT"; NULL for a value out of range. */
+const char *status_name(enum status st);
+/* 0 and *st set for a status name, -1 for anything else (NULL included). */
+int status_parse(const char *name, enum status *st);
+/* The status of case object c, ST__COUNT when c is NULL or has none this
+ * netrepro knows: what writers show as "not run". */
+enum status record_case_status(const json_t *c);
+
+/* A step's status: recorded only, or checked against its expectation. */
+enum step_status { STEP_INFO, STEP_PASS, STEP_FAIL };
+
+/* Of step object s; a status this netrepro does not know counts as a
+ * checked step that did not fail. */
+enum step_status record_step_status(const json_t *s);
+
+/* One step as the executor saw it. Strings are borrowed. */
+struct step_rec {
+	int line;
+	const char *host, *call;        /* the call as written */
+	long ret;
+	const char *errno_name;         /* NULL unless the call failed */
+	const char *observed, *expected;/* expected NULL: record only */
+	enum step_status status;
+	const char *iter;               /* "p=40003,#2" or NULL/"" */
+	const char *detail;             /* NULL or "" for none */
+	const void *data; size_t data_len; int has_data;   /* bytes a call returned (recv, recvmsg, exec output) */
+	int kernel_picks;               /* the expectation leaves the value to the kernel (in 40000..40007, >= 1, $p) */
+};
+
+/* Data up to this size is kept whole; above it, the first RECORD_DATA_HEAD
+ * bytes and the SHA-256 of all of it. */
+#define RECORD_DATA_MAX  (64 * 1024)
+#define RECORD_DATA_HEAD (4 * 1024)
+
+/* The step object (new reference; NULL when out of memory, or when host,
+ * call or observed is NULL). With has_data,
+ * "data_len" is always the true length, and "data" the bytes escaped as
+ * data_escape() does; beyond RECORD_DATA_MAX, "data" is the head only and
+ * "data_sha256" and "data_truncated": true say so. */
+json_t *record_step(const struct step_rec *s);
+
+/* Bytes as printable ASCII: as is, \n, or \xHH (so '"' is \x22 and '\\' is
+ * \x5c); cut with "..." to fit len (len >= 9). Returns the length written.
+ * DATA_ESCAPED_LEN(n) bytes always hold all of it. */
+size_t data_escape(const void *data, size_t n, char *buf, size_t len);
+#define DATA_ESCAPED_LEN(n) (4 * (n) + 9)
+
+/* What a case is, before anything ran. Strings are borrowed; bytes that are
+ * not UTF-8 (a file name) become '?' in the record. */
+struct case_info {
+	const char *id, *file, *title, *source;
+	const char *const *refs;
+	int nrefs;
+	const char *const *variant_names, *const *variant_values;
+	int nvariants;
+};
+
+/* The case object without results: status ERROR, no reason, no steps (new
+ * reference). A case whose worker never reports stays an ERROR. */
+json_t *record_case(const struct case_info *ci);
+/* The case's end: its status, its reason when reason is not NULL, and how
+ * long it took. */
+void record_case_close(json_t *c, enum status st, const char *reason, double duration_s);
+
+/* A worker streams its case to the scheduler as JSON lines, each ending in
+ * '\n' (the caller frees them; NULL when out of memory):
+ *   {"step": {...}}        one per recorded step; takes the step's reference
+ *   {"result": {"status": "PASS", "reason": null, "suppressed": 0}}   last */
+char *record_step_line(json_t *step);
+char *record_result_line(enum status st, const char *reason, long suppressed);
+/* One such line (without its '\n') into case object c: 1 when it was the
+ * result, 0 for a step or a line that is neither. */
+int record_case_take_line(json_t *c, const char *line);
+
+/* A new run record; environment is stolen. */
+json_t *record_new(json_t *environment, const char *version);
+/* Appends case_rec (borrowed). */
+void record_add_case(json_t *rec, json_t *case_rec);
+/* Sets duration_s and the summary counts. */
+void record_finish(json_t *rec, double duration_s);
+/* The summary's count of cases with status st. */
+long long record_count(const json_t *rec, enum status st);
+int record_write(const json_t *rec, const char *path, char *err, size_t len);
+/* Exit status for a finished record: 0 all PASS or SKIP, else 1. */
+int record_exit_status(const json_t *rec);
+
+/* A record read back: NULL with a message in err for a file that is not
+ * JSON, truncated JSON, not a run record, or a newer schema. */
+json_t *record_load(const char *path, char *err, size_t len);
+
+#endif
