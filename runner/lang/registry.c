@@ -146,12 +146,12 @@ const struct sockopt_def sockopt_table[] = {
 
 /* Calls, one row each: name, signature, value, handler. */
 const struct call_def call_table[] = {
-	{ "socket", "FT[RN", "FAMILY, TYPE[, PROTO][, NONBLOCK]", VAL_SOCK, call_socket, "a socket: INET|INET6, STREAM|DGRAM|RAW|SEQPACKET, TCP|UDP|UDPLITE|SCTP|MPTCP|ICMP|ICMPV6|N", 0 },
+	{ "socket", "FT[RN", "FAMILY, TYPE[, PROTO][, NONBLOCK]", VAL_SOCK, call_socket, "a socket: INET|INET6, STREAM|DGRAM|RAW|SEQPACKET, TCP|UDP|UDPLITE|SCTP|MPTCP|ICMP|ICMPV6 or a number", 0 },
 	{ "bind", "sA", "s, ADDR:PORT", VAL_ZERO, call_bind, "bind to an address", 0 },
 	{ "listen", "s[i", "s[, BACKLOG]", VAL_ZERO, call_listen, "listen (backlog 128)", 0 },
 	{ "connect", "sC", "s, ADDR:PORT|UNSPEC", VAL_ZERO, call_connect, "connect (bounded by the step timeout); UNSPEC disconnects", 0 },
 	{ "accept", "s", "s", VAL_SOCK, call_accept, "accept a connection (bounded)", 0 },
-	{ "send", "sq*f", "s, \"DATA\"[, FLAG...]", VAL_COUNT, call_send, "send data; value: bytes sent", 0 },
+	{ "send", "sq*f", "s, \"DATA\"[, FLAG...]", VAL_COUNT, call_send, "send data", 0 },
 	{ "sendto", "sqA*f", "s, \"DATA\", ADDR:PORT[, FLAG...]", VAL_COUNT, call_send, "send data to an address", 0 },
 	{ "sendmsg", "sq[A*K", "s, \"DATA\"[, ADDR:PORT][, from ADDR][, dev IF][, ttl N][, hoplimit N][, tos N][, segment N][, FLAG...]", VAL_COUNT, call_sendmsg, "send with ancillary data: source address or interface (PKTINFO), TTL, hop limit, TOS, UDP_SEGMENT", 0 },
 	{ "recv", "s[i*f", "s[, SIZE][, FLAG...]", VAL_DATA, call_recv, "receive (size 65536): the data", 0 },
@@ -167,7 +167,7 @@ const struct call_def call_table[] = {
 	{ "state", "S", "s | LOCAL:PORT, PEER:PORT", VAL_STATE, call_state, "the TCP state, through sock_diag", 0 },
 	{ "ifindex", "n", "IF", VAL_NUMBER, call_ifindex, "the interface's index in the step's host (ENODEV: none); a scope `%$i`", 0 },
 	{ "sleep", "i", "MS", VAL_ZERO, call_sleep, "wait", 0 },
-	{ "exec", "X", "-- PROGRAM ARG...", VAL_EXIT, call_exec, "run a program in the host (--allow-exec); value: exit status", 0 },
+	{ "exec", "X", "-- PROGRAM ARG...", VAL_EXIT, call_exec, "run a program in the host (only with --allow-exec)", 0 },
 	{ NULL, NULL, NULL, VAL_ZERO, NULL, NULL, 0 },
 };
 /* An entry matches its full name or what follows one of its '_': "INET"
@@ -238,27 +238,42 @@ static const char *value_name(enum call_value v)
 	return names[v];
 }
 
+/* s, with a Markdown table's cell separator escaped when md. */
+static void put(FILE *f, const char *s, int md)
+{
+	for (; *s; s++) {
+		if (md && *s == '|')
+			fputc('\\', f);
+		fputc(*s, f);
+	}
+}
+
 void registry_print_calls(FILE *f, int md)
 {
 	for (const struct call_def *c = call_table; c->name; c++) {
-		if (md)
-			fprintf(f, "| `%s(%s)` | %s | %s |\n", c->name, c->written, value_name(c->value),
-				c->summary);
-		else
-			fprintf(f, "%s(%s)\n    value: %s; %s\n", c->name, c->written, value_name(c->value),
-				c->summary);
+		/* exec is a statement: exec -- PROGRAM ARG... */
+		const char *open = strcmp(c->sig, "X") ? "(" : " ", *close = strcmp(c->sig, "X") ? ")" : "";
+		fputs(md ? "| `" : "", f);
+		fprintf(f, "%s%s", c->name, open);
+		put(f, c->written, md);
+		fprintf(f, md ? "%s` | %s | " : "%s\n    value: %s; ", close, value_name(c->value));
+		put(f, c->summary, md);
+		fputs(md ? " |\n" : "\n", f);
 	}
 }
 
 /* "DONT|WANT|DO": the short names an option's values go by. */
-static void print_names(FILE *f, const struct name_val *t)
+static void print_names(FILE *f, const struct name_val *t, int md)
 {
 	if (t == tbl_errno) {
 		fputs("0 or an errno name", f);
 		return;
 	}
-	for (const struct name_val *n = t; n->name; n++)
-		fprintf(f, "%s%s", n == t ? "" : "|", strrchr(n->name, '_') + 1);
+	for (const struct name_val *n = t; n->name; n++) {
+		if (n != t)
+			put(f, "|", md);
+		fputs(strrchr(n->name, '_') + 1, f);
+	}
 }
 
 void registry_print_options(FILE *f, int md)
@@ -267,9 +282,9 @@ void registry_print_options(FILE *f, int md)
 		const char *lvl = strchr(table_name(tbl_level, d->level), '_') + 1;
 		fprintf(f, md ? "| `%s` | %s | " : "%-24s %-7s ", d->name, lvl);
 		if (d->names)
-			print_names(f, d->names);
+			print_names(f, d->names, md);
 		else
-			fputs(d->shape->written, f);
+			put(f, d->shape->written, md);
 		fprintf(f, md ? " (%s%s) | %s |\n" : " (%s%s)\n    %s\n", d->shape->name,
 			d->shape->out == OUT_NONE ? ", set only" : "", d->summary);
 	}

@@ -159,8 +159,9 @@ def test_readme_lists_are_the_registry(run, topic):
 def test_help_calls_lists_every_call(run):
     r = run("help", "calls")
     assert r.returncode == 0
-    for call in ("socket", "bind", "sendmsg", "recvmsg", "recverr", "getsockopt", "exec"):
+    for call in ("socket", "bind", "sendmsg", "recvmsg", "recverr", "getsockopt", "ifindex"):
         assert re.search(r"^%s\(" % call, r.stdout, re.M), call
+    assert re.search(r"^exec -- PROGRAM", r.stdout, re.M)
 
 
 def test_help_options_names_shapes(run):
