@@ -51,14 +51,15 @@ enum step_status record_step_status(const json_t *s)
 /* The data rule of record_step(): the length always, the bytes whole up to
  * RECORD_DATA_MAX, else their head and a digest of all of them, so a large
  * answer still compares between runs without bloating the record. */
-static int put_data(json_t *j, const void *data, size_t n)
+/* n bytes kept of a whole of whole bytes (whole <= n: all of them). */
+static int put_data(json_t *j, const void *data, size_t n, size_t whole)
 {
 	size_t keep = n > RECORD_DATA_MAX ? RECORD_DATA_HEAD : n;
 	char *text = malloc(DATA_ESCAPED_LEN(keep));
 	if (!text)
 		return -1;
 	data_escape(data, keep, text, DATA_ESCAPED_LEN(keep));
-	int rc = json_object_set_new(j, "data_len", json_integer((json_int_t)n)) |
+	int rc = json_object_set_new(j, "data_len", json_integer((json_int_t)(whole > n ? whole : n))) |
 		 json_object_set_new(j, "data", json_string(text));
 	free(text);
 	if (keep < n) {
@@ -83,7 +84,7 @@ json_t *record_step(const struct step_rec *s)
 	if (j && s->detail && *s->detail)
 		rc |= json_object_set_new(j, "detail", json_string(s->detail));
 	if (j && s->has_data)
-		rc |= put_data(j, s->data, s->data_len);
+		rc |= put_data(j, s->data, s->data_len, s->data_whole);
 	if (j && s->kernel_picks)
 		rc |= json_object_set_new(j, "kernel_picks", json_true());
 	if (rc) {

@@ -38,6 +38,7 @@ struct step_rec {
 	const char *iter;               /* "p=40003,#2" or NULL/"" */
 	const char *detail;             /* NULL or "" for none */
 	const void *data; size_t data_len; int has_data;   /* bytes a call returned (recv, recvmsg, exec output) */
+	size_t data_whole;              /* the whole's length when only data_len bytes were kept (MSG_TRUNC); 0: data_len */
 	int kernel_picks;               /* the expectation leaves the value to the kernel (in 40000..40007, >= 1, $p) */
 };
 
@@ -48,7 +49,7 @@ struct step_rec {
 
 /* The step object (new reference; NULL when out of memory, or when host,
  * call or observed is NULL). With has_data,
- * "data_len" is always the true length, and "data" the bytes escaped as
+ * "data_len" is always the true length (data_whole, else data_len), and "data" the bytes escaped as
  * data_escape() does; beyond RECORD_DATA_MAX, "data" is the head only and
  * "data_sha256" and "data_truncated": true say so. */
 json_t *record_step(const struct step_rec *s);

@@ -25,16 +25,33 @@ static int enter_host(struct run *r, int host)
 	return 0;
 }
 
-static void emit(struct run *r, const struct step *st, const struct outcome *o,
-		 const struct expect *e, int ok)
+/* Counts a step's verdict; 1 when the step goes into the record (a
+ * mismatch always does; a pass not inside `repeat until error`, and not
+ * past the record cap). */
+static int recorded(struct run *r, int ok)
 {
 	if (!ok)
 		r->mismatches++;
 	if (ok && (r->quiet || r->recorded >= r->env->record_cap)) {
 		r->suppressed++;
-		return;
+		return 0;
 	}
 	r->recorded++;
+	return 1;
+}
+
+static void put_step(struct run *r, const struct step_rec *rec)
+{
+	json_t *j = record_step(rec);
+	if (j)
+		r->env->emit(r->env->emit_arg, j);
+}
+
+static void emit(struct run *r, const struct step *st, const struct outcome *o,
+		 const struct expect *e, int ok)
+{
+	if (!recorded(r, ok))
+		return;
 	enum call_value v = st->call ? st->call->value : VAL_COUNT;
 	/* a "text" expectation is compared with data: show the data */
 	char *observed = outcome_text(o, st, e && e->kind == EXP_STR && v == VAL_EXIT, e);
@@ -58,15 +75,11 @@ static void emit(struct run *r, const struct step *st, const struct outcome *o,
 		.expected = e && e->kind != EXP_NONE ? e->text : NULL,
 		.status = !e || e->kind == EXP_NONE ? STEP_INFO : ok ? STEP_PASS : STEP_FAIL,
 		.iter = r->iter, .detail = detail,
-		.data = o->data, .data_len = o->len, .has_data = has_data,
+		.data = o->data, .data_len = o->len, .data_whole = o->truelen, .has_data = has_data,
 		.kernel_picks = e && expect_loose(e),
 	};
-	json_t *j = record_step(&rec);
-	if (j && has_data && o->truelen != o->len)     /* MSG_TRUNC: the kernel's whole length */
-		json_object_set_new(j, "data_len", json_integer((json_int_t)o->truelen));
+	put_step(r, &rec);
 	free(observed);
-	if (j)
-		r->env->emit(r->env->emit_arg, j);
 }
 
 /* What a capture of a call's result holds. A call without a value (bind)
@@ -201,13 +214,8 @@ static int eval_cond(struct run *r, const struct step *st, int checked)
 	int ok = checked ? holds : !err;
 	char detail[256];
 	cond_detail(r, st, detail, sizeof detail);
-	if (!ok)
-		r->mismatches++;
-	if (ok && (r->quiet || r->recorded >= r->env->record_cap)) {
-		r->suppressed++;
+	if (!recorded(r, ok))
 		return holds;
-	}
-	r->recorded++;
 	struct step_rec rec = {
 		.line = st->pos.line, .host = r->sc->hosts[st->host], .call = st->text, .ret = v,
 		.observed = err ? "error: division by zero or overflow" : holds ? "true" : "false",
@@ -215,9 +223,7 @@ static int eval_cond(struct run *r, const struct step *st, int checked)
 		.status = ok ? (checked ? STEP_PASS : STEP_INFO) : STEP_FAIL,
 		.iter = r->iter, .detail = detail,
 	};
-	json_t *j = record_step(&rec);
-	if (j)
-		r->env->emit(r->env->emit_arg, j);
+	put_step(r, &rec);
 	return holds;
 }
 

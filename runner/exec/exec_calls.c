@@ -93,6 +93,12 @@ char *run_buf(struct run *r, size_t n)
 	return r->buf;
 }
 
+size_t recv_size(const struct run *r, const struct step *st)
+{
+	size_t want = st->nargs > 1 && st->args[1].kind != ARG_FLAG ? (size_t)int_arg(r, &st->args[1]) : 65536;
+	return want > DATA_MAX ? DATA_MAX : want;   /* a captured size may be anything */
+}
+
 int flags_arg(const struct step *st)
 {
 	int flags = 0;
@@ -276,14 +282,12 @@ void call_recv(struct run *r, const struct step *st, struct outcome *o)
 {
 	struct slot *s = SLOT(r, st, 0);
 	int flags = flags_arg(st);
-	size_t want = st->nargs > 1 && st->args[1].kind != ARG_FLAG ? (size_t)int_arg(r, &st->args[1]) : 65536;
-	char *buf = run_buf(r, want > DATA_MAX ? DATA_MAX : want ? want : 1);
+	size_t want = recv_size(r, st);
+	char *buf = run_buf(r, want ? want : 1);
 	if (!buf) {
 		result(o, -1);
 		return;
 	}
-	if (want > DATA_MAX)
-		want = DATA_MAX;
 	if (!s->nonblock && !(flags & (MSG_DONTWAIT | MSG_ERRQUEUE)) && wait_for(r, s->fd, POLLIN)) {
 		o->timed_out = 1;
 		return;

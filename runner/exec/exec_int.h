@@ -50,6 +50,9 @@ int addr_arg(const struct run *r, const struct arg *a, struct sockaddr_storage *
 /* A device argument: a name looked up in the current host, or an index. */
 int ifindex_arg(const struct run *r, const struct arg *a, int *idx);
 unsigned port_of(const struct sockaddr_storage *ss);
+/* recv, recvfrom, recvmsg: the size asked for (65536 without one), at
+ * most DATA_MAX. */
+size_t recv_size(const struct run *r, const struct step *st);
 /* MSG_* flags from a step's ARG_FLAG arguments. */
 int flags_arg(const struct step *st);
 

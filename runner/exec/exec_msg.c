@@ -229,9 +229,7 @@ void call_recvmsg(struct run *r, const struct step *st, struct outcome *o)
 {
 	struct slot *s = SLOT(r, st, 0);
 	int flags = flags_arg(st);
-	size_t want = st->nargs > 1 && st->args[1].kind != ARG_FLAG ? (size_t)int_arg(r, &st->args[1]) : 65536;
-	if (want > DATA_MAX)
-		want = DATA_MAX;
+	size_t want = recv_size(r, st);
 	if (!s->nonblock && !(flags & (MSG_DONTWAIT | MSG_ERRQUEUE)) && wait_for(r, s->fd, POLLIN)) {
 		o->timed_out = 1;
 		return;

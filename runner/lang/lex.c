@@ -229,3 +229,8 @@ int tok_is(const struct token *t, const char *text)
 {
 	return t->kind != TOK_STR && t->text && !strcmp(t->text, text);
 }
+
+const char *tok_shown(const struct token *t)
+{
+	return t->kind == TOK_STR ? "\"...\"" : t->text ? t->text : "end of line";
+}

@@ -37,5 +37,8 @@ int lex_line(const char *line, const struct subst *sub, struct line_toks *out,
 void lex_free(struct line_toks *lt);
 
 int tok_is(const struct token *t, const char *text);
+/* A token as an error message names it: its text, "\"...\"" for a string,
+ * "end of line" past the last one. */
+const char *tok_shown(const struct token *t);
 
 #endif

@@ -12,11 +12,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-static const char *shown(const struct token *t)
-{
-	return t->kind == TOK_STR ? "\"...\"" : t->text ? t->text : "end of line";
-}
-
 /* "fe80::1%eth0" -> the address in ip, the scope in a (a number straight
  * into the sockaddr, a name kept for the step's host to resolve). */
 static int split_scope(struct parser *p, const struct token *t, char *ip, struct sockaddr_tmpl *a)
@@ -53,7 +48,7 @@ int parse_addr(struct parser *p, const struct token *t, int with_port, struct ar
 	a->addr.port_var = -1;
 	a->addr.scope_var = -1;
 	if (t->kind != TOK_WORD)
-		return perr(p, t->col, "expected an address, got %s", shown(t));
+		return perr(p, t->col, "expected an address, got %s", tok_shown(t));
 	if (s[0] == '[') {
 		const char *close = strchr(s, ']');
 		if (!close || close - s - 1 >= (long)sizeof ip)
@@ -121,7 +116,7 @@ static int want_int_named(struct parser *p, const struct token *t, const struct 
 	if (found)
 		return 0;
 	if (t->kind != TOK_WORD || parse_long(t->text, -2147483648L, 4294967295L, &a->i) < 0)
-		return perr(p, t->col, "expected a number, got '%s'", shown(t));
+		return perr(p, t->col, "expected a number, got '%s'", tok_shown(t));
 	return 0;
 }
 
@@ -137,7 +132,7 @@ static int want_name(struct parser *p, const struct token *t, const struct name_
 	if (t->kind == TOK_WORD)
 		a->i = table_find(tbl, t->text, &found);
 	if (!found)
-		return perr(p, t->col, "unknown %s '%s'", what, shown(t));
+		return perr(p, t->col, "unknown %s '%s'", what, tok_shown(t));
 	a->kind = ARG_NAME;
 	a->str = strdup(t->text);
 	return a->str ? 0 : perr(p, t->col, "out of memory");
@@ -149,7 +144,7 @@ static int want_sock(struct parser *p, const struct token *t, struct arg *a)
 	if (var >= 0 && p->sc->vars[var].kind != VAR_SOCK)
 		return perr(p, t->col, "'%s' is a number, not a socket", t->text);
 	if (var < 0)
-		return perr(p, t->col, "undefined socket '%s'", shown(t));
+		return perr(p, t->col, "undefined socket '%s'", tok_shown(t));
 	a->kind = ARG_SOCK;
 	a->var = var;
 	return 0;
@@ -161,7 +156,7 @@ static int want_ifname(struct parser *p, const struct token *t, struct arg *a)
 	if (t->kind == TOK_WORD && (isdigit((unsigned char)t->text[0]) || t->text[0] == '$'))
 		return want_int(p, t, a);
 	if (t->kind != TOK_WORD || t->len >= IFNAMSIZ || strpbrk(t->text, "/: \t"))
-		return perr(p, t->col, "expected an interface name or index, got '%s'", shown(t));
+		return perr(p, t->col, "expected an interface name or index, got '%s'", tok_shown(t));
 	*a = (struct arg){ .kind = ARG_NAME, .str = strdup(t->text), .pos = a->pos };
 	return a->str ? 0 : perr(p, t->col, "out of memory");
 }
@@ -171,7 +166,7 @@ int parse_data(struct parser *p, const struct token *t, int n, char **out, size_
 {
 	long times = 1;
 	if (t->kind != TOK_STR)
-		return perr(p, t->col, "expected a \"string\", got '%s'", shown(t));
+		return perr(p, t->col, "expected a \"string\", got '%s'", tok_shown(t));
 	if (n >= 2 && !tok_is(&t[1], "*"))
 		return perr(p, t[1].col, "after a \"string\": * N, or ',' or ')'");
 	if (n >= 2 && (n < 3 || t[2].kind != TOK_WORD || parse_long(t[2].text, 0, 0x7fffffff, &times) < 0))
@@ -191,7 +186,7 @@ int parse_data(struct parser *p, const struct token *t, int n, char **out, size_
 static int want_str(struct parser *p, const struct group *g, struct arg *a)
 {
 	if (g->n > 3)
-		return perr(p, g->t[3].col, "expected ',' or ')' after '%s'", shown(&g->t[2]));
+		return perr(p, g->t[3].col, "expected ',' or ')' after '%s'", tok_shown(&g->t[2]));
 	a->kind = ARG_STR;
 	return parse_data(p, g->t, g->n, &a->str, &a->len);
 }
@@ -305,11 +300,11 @@ static int want_option(struct parser *p, const struct group *g, int ng, int *k, 
 	if (*k >= ng)
 		return perr(p, g[ng - 1].t[0].col, "missing option name");
 	if (g[*k].n != 1)
-		return perr(p, g[*k].t[1].col, "expected ',' or ')' after the option %s", shown(&g[*k].t[0]));
+		return perr(p, g[*k].t[1].col, "expected ',' or ')' after the option %s", tok_shown(&g[*k].t[0]));
 	const struct token *t = &g[(*k)++].t[0];
 	const struct sockopt_def *d = t->kind == TOK_WORD ? sockopt_find(t->text) : NULL;
 	if (!d)
-		return perr(p, t->col, "unknown socket option '%s' (netrepro help options)", shown(t));
+		return perr(p, t->col, "unknown socket option '%s' (netrepro help options)", tok_shown(t));
 	if (lvltok && level != d->level)
 		return perr(p, t->col, "%s is not an option of level %s (it is %s)", d->name, lvltok->text,
 			    strchr(table_name(tbl_level, d->level), '_') + 1);
@@ -386,7 +381,7 @@ static int parse_one(struct parser *p, char letter, const struct group *grp, int
 	const struct token *t = &grp->t[0];
 	int found = 0;
 	if (grp->n != 1 && letter != 'K' && letter != 'q')
-		return perr(p, grp->t[1].col, "expected ',' or ')' after '%s'", shown(t));
+		return perr(p, grp->t[1].col, "expected ',' or ')' after '%s'", tok_shown(t));
 	struct arg *a = arg_next(p, st, t);
 	if (!a)
 		return -1;
@@ -421,7 +416,7 @@ static int parse_one(struct parser *p, char letter, const struct group *grp, int
 	case 'N':
 		a->kind = ARG_FLAG;
 		a->i = SOCK_NONBLOCK;
-		return tok_is(t, "NONBLOCK") ? 0 : perr(p, t->col, "unknown socket flag '%s' (NONBLOCK)", shown(t));
+		return tok_is(t, "NONBLOCK") ? 0 : perr(p, t->col, "unknown socket flag '%s' (NONBLOCK)", tok_shown(t));
 	case 'f':
 	case 'K':
 		if (is_flag(grp)) {
@@ -434,14 +429,14 @@ static int parse_one(struct parser *p, char letter, const struct group *grp, int
 		return perr(p, t->col, letter == 'K' ? "unknown message flag or item '%s' (DONTWAIT, PEEK, "
 			    "TRUNC, FASTOPEN, ERRQUEUE, MORE; from, dev, ttl, hoplimit, tos, segment)"
 			    : "unknown message flag '%s' (DONTWAIT, PEEK, TRUNC, FASTOPEN, ERRQUEUE, "
-			    "WAITALL, MORE)", shown(t));
+			    "WAITALL, MORE)", tok_shown(t));
 	case 'S':
 		if (ng_left == 1)
 			return want_sock(p, t, a);
 		if (parse_addr(p, t, 1, a) < 0)
 			return -1;
 		if (next->n != 1)
-			return perr(p, next->t[1].col, "expected ',' or ')' after '%s'", shown(&next->t[0]));
+			return perr(p, next->t[1].col, "expected ',' or ')' after '%s'", tok_shown(&next->t[0]));
 		struct arg *peer = arg_next(p, st, &next->t[0]);
 		return peer ? parse_addr(p, &next->t[0], 1, peer) : -1;
 	}

@@ -12,11 +12,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-static const char *shown(const struct token *t)
-{
-	return t->kind == TOK_STR ? "\"...\"" : t->text ? t->text : "end of line";
-}
-
 /* What the step's value is: a call's, or a getsockopt's option's. */
 static enum value_out opt_out(const struct step *st)
 {
@@ -39,7 +34,7 @@ static int operand(struct parser *p, const struct token *t, long *v, int *var)
 		return *var < 0 ? perr(p, t->col, "undefined variable '%s'", t->text) : 0;
 	}
 	if (t->kind != TOK_WORD || parse_long(t->text, -2147483648L, 4294967295L, v) < 0)
-		return perr(p, t->col, "expected a number or a $variable, got '%s'", shown(t));
+		return perr(p, t->col, "expected a number or a $variable, got '%s'", tok_shown(t));
 	return 0;
 }
 
@@ -48,7 +43,7 @@ static int parse_range(struct parser *p, const struct token *t, struct expect *e
 {
 	const char *dots = t->kind == TOK_WORD ? strstr(t->text, "..") : NULL;
 	if (!dots || dots == t->text || !dots[2])
-		return perr(p, t->col, "expected a range FROM..TO after 'in', got '%s'", shown(t));
+		return perr(p, t->col, "expected a range FROM..TO after 'in', got '%s'", tok_shown(t));
 	struct token half = { TOK_WORD, strndup(t->text, (size_t)(dots - t->text)), 0, t->col };
 	if (!half.text)
 		return perr(p, t->col, "out of memory");
@@ -188,7 +183,7 @@ static int parse_head(struct parser *p, const struct token *t, int *i, int n,
 		return expect_data(p, t, i, n, st, e);
 	if (w->kind != TOK_WORD)
 		return perr(p, w->col, "expected a result (0, a number, an errno name, ok, TIMEOUT, "
-			    "a predicate), got '%s'", shown(w));
+			    "a predicate), got '%s'", tok_shown(w));
 	if ((rc = parse_named(p, w, st, e)))
 		return rc < 0 ? -1 : 0;
 	enum value_out out = opt_out(st);
@@ -341,7 +336,7 @@ static int parse_answer(struct parser *p, const struct token *t, int *i, int n,
 		if (x->kind != EXP_INT && x->kind != EXP_VAR && x->kind != EXP_RANGE && x->kind != EXP_CMP &&
 		    x->kind != EXP_NOT && x->kind != EXP_ERRNO)
 			return perr(p, t[*i - 1].col, "'check' compares with a number, an errno, a $variable or a "
-				    "predicate, not '%s'", shown(&t[*i - 1]));
+				    "predicate, not '%s'", tok_shown(&t[*i - 1]));
 	}
 	return 0;
 }
@@ -388,7 +383,7 @@ int parse_alts(struct parser *p, const struct token *t, int i, int n, struct ste
 		return 0;
 	const struct step *ctx = st->kind == STEP_CHECK ? NULL : st;
 	if (!tok_is(&t[i], "="))
-		return perr(p, t[i].col, "unexpected '%s' (an expectation starts with '=')", shown(&t[i]));
+		return perr(p, t[i].col, "unexpected '%s' (an expectation starts with '=')", tok_shown(&t[i]));
 	do {
 		i++;
 		if (st->nalts == CASE_MAX_ALTS)
@@ -411,7 +406,7 @@ int parse_alts(struct parser *p, const struct token *t, int i, int n, struct ste
 				return perr(p, t[i].col, "unexpected '%s' in condition", t[i].text);
 		} else if (i < n && !tok_is(&t[i], "|")) {
 			return perr(p, t[i].col, "unexpected '%s' after the expected result (or, when, |)",
-				    shown(&t[i]));
+				    tok_shown(&t[i]));
 		}
 		if (!alt->guard && i < n)
 			return perr(p, t[i].col, "an alternative without 'when' must come last");
