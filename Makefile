@@ -1,7 +1,7 @@
 # netrepro: make, make test, make run, make bench, make deps.
 CC      ?= cc
-PKGS    := libnl-3.0 libnl-route-3.0 jansson
-DEBS    := gcc make pkg-config libnl-3-dev libnl-route-3-dev libjansson-dev libcmocka-dev \
+PKGS    := libnl-3.0 libnl-route-3.0 jansson libpcap
+DEBS    := gcc make pkg-config libnl-3-dev libnl-route-3-dev libjansson-dev libcmocka-dev libpcap-dev \
            python3 python3-pytest python3-jsonschema python3-yaml iproute2 kmod chromium \
            qemu-system-x86 busybox-static xz-utils
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
@@ -25,7 +25,7 @@ LIB_OBJ     := $(patsubst %.c,$(B)/%.o,$(NETNS_SRC) $(REPORTS_SRC) $(RUNNER_SRC)
 UNIT_SRC    := $(wildcard tests/unit/test_*.c)
 UNIT_BIN    := $(patsubst tests/unit/%.c,$(B)/tests/%,$(UNIT_SRC))
 
-.PHONY: all test unit e2e run bench matrix asan valgrind deps check-deps clean readme FORCE
+.PHONY: all test unit e2e run bench matrix asan valgrind deps check-deps clean readme flake stress FORCE
 all: check-deps $(B)/netrepro
 
 check-deps:
@@ -68,6 +68,16 @@ e2e: $(B)/netrepro
 	$(PYTHON) -m pytest -q tests/
 
 test: unit e2e
+
+# Every step of the library the same in N runs (cases marked
+# nondeterministic left out); N=3 runs in the test suite's smoke form.
+N ?= 20
+flake: $(B)/netrepro
+	$(PYTHON) tests/flake.py -n $(N) cases/
+
+# cases/events/first-datagram.case 100 times beside two library runs.
+stress: $(B)/netrepro
+	$(PYTHON) tests/stress.py -n 100
 
 run: $(B)/netrepro
 	@mkdir -p $(B)/reports

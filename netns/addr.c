@@ -3,8 +3,11 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <time.h>
 
+#include <linux/if.h>
 #include <linux/if_addr.h>
+#include <netlink/cache.h>
 #include <netlink/route/addr.h>
 
 #include "internal.h"
@@ -63,6 +66,7 @@ static int set_broadcast(struct rtnl_addr *ra, struct nl_addr *local)
 	return rc;
 }
 
+/* dad: 1 with DAD, 0 without (IFA_F_NODAD), -1 deleting. */
 static int addr_send(struct netns_host *h, struct nl_addr *local, int idx, int dad)
 {
 	struct rtnl_addr *ra = rtnl_addr_alloc();
@@ -72,31 +76,116 @@ static int addr_send(struct netns_host *h, struct nl_addr *local, int idx, int d
 		return -NLE_NOMEM;
 	rtnl_addr_set_ifindex(ra, idx);
 	rc = rtnl_addr_set_local(ra, local);
-	if (rc == 0)
+	if (rc == 0 && dad >= 0)
 		rc = set_broadcast(ra, local);
-	if (rc == 0 && nl_addr_get_family(local) == AF_INET6 && !dad)
+	if (rc == 0 && nl_addr_get_family(local) == AF_INET6 && dad == 0)
 		rtnl_addr_set_flags(ra, IFA_F_NODAD);
-	if (rc == 0)
+	if (rc == 0 && dad >= 0)
 		rc = rtnl_addr_add(h->sk, ra, NLM_F_EXCL);
+	else if (rc == 0)
+		rc = rtnl_addr_delete(h->sk, ra, 0);
 	rtnl_addr_put(ra);
 	return rc;
 }
 
-int netns_addr_add(struct netns_host *h, const char *ifname, const char *cidr,
-		   int dad, char *err)
+static int addr_change(struct netns_host *h, const char *ifname, const char *cidr,
+		       int dad, char *err)
 {
+	const char *verb = dad >= 0 ? "on" : "del from";
 	struct nl_addr *local = NULL;
 	int idx = 0, rc;
 
 	rc = netns_addr_parse(cidr, 1, &local);
 	if (rc < 0)
-		return netns_fail(err, rc, "addr %s on %s:%s: not an IPv4 or IPv6 prefix",
-				  cidr ? cidr : "(null)", h->name, ifname);
+		return netns_fail(err, rc, "addr %s %s %s:%s: not an IPv4 or IPv6 prefix",
+				  cidr ? cidr : "(null)", verb, h->name, ifname);
 	rc = netns_ifindex(h, ifname, &idx);
 	if (rc == 0)
 		rc = addr_send(h, local, idx, dad);
 	nl_addr_put(local);
 	if (rc < 0)
-		return netns_nl_fail(h, rc, err, "addr %s on %s:%s", cidr, h->name, ifname);
+		return netns_nl_fail(h, rc, err, "addr %s %s %s:%s", cidr, verb, h->name, ifname);
 	return 0;
+}
+
+int netns_addr_add(struct netns_host *h, const char *ifname, const char *cidr,
+		   int dad, char *err)
+{
+	return addr_change(h, ifname, cidr, dad != 0, err);
+}
+
+int netns_addr_del(struct netns_host *h, const char *ifname, const char *cidr, char *err)
+{
+	return addr_change(h, ifname, cidr, -1, err);
+}
+
+/* What DAD left on ifindex idx: IFA_F_DADFAILED seen (2), an address still
+ * tentative (1), or neither (0); or a negative NLE_* code. A failed address
+ * keeps IFA_F_TENTATIVE as well, for good. */
+static int dad_scan(struct netns_host *h, int idx)
+{
+	struct nl_cache *cache;
+	int rc = rtnl_addr_alloc_cache(h->sk, &cache), found = 0;
+
+	if (rc < 0)
+		return rc;
+	for (struct nl_object *o = nl_cache_get_first(cache); o; o = nl_cache_get_next(o)) {
+		struct rtnl_addr *a = (struct rtnl_addr *)o;
+		unsigned flags = rtnl_addr_get_flags(a);
+
+		if (rtnl_addr_get_ifindex(a) != idx || rtnl_addr_get_family(a) != AF_INET6)
+			continue;
+		if (flags & IFA_F_DADFAILED)
+			found = 2;
+		else if ((flags & IFA_F_TENTATIVE) && found == 0)
+			found = 1;
+	}
+	nl_cache_free(cache);
+	return found;
+}
+
+static int dad_answer(char *state, size_t len, const char *s)
+{
+	snprintf(state, len, "%s", s);
+	return 0;
+}
+
+int netns_addr_dad(struct netns_host *h, const char *ifname, int timeout_ms,
+		   char *state, size_t len, char *err)
+{
+	const unsigned carrier = IFF_UP | IFF_LOWER_UP;
+	const struct timespec tick = {.tv_nsec = 10 * 1000 * 1000};
+	struct timespec t0, t;
+
+	if (!state || len == 0)
+		return netns_fail(err, -EINVAL, "addr dad on %s:%s: no state buffer", h->name,
+				  ifname ? ifname : "(null)");
+	state[0] = '\0';
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	for (;;) {
+		struct rtnl_link *l;
+		int rc = netns_link_get(h, ifname, &l), found;
+		unsigned flags;
+
+		if (rc < 0)
+			return netns_nl_fail(h, rc, err, "addr dad on %s:%s", h->name,
+					     ifname ? ifname : "(null)");
+		flags = rtnl_link_get_flags(l);
+		found = dad_scan(h, rtnl_link_get_ifindex(l));
+		rtnl_link_put(l);
+		if (found < 0)
+			return netns_nl_fail(h, found, err, "addr dad on %s:%s: addresses",
+					     h->name, ifname);
+		if (found == 2)
+			return dad_answer(state, len, "dadfailed");
+		if (found == 0)
+			return dad_answer(state, len, "done");
+		/* DAD has not started and will not until carrier comes. */
+		if ((flags & carrier) != carrier)
+			return dad_answer(state, len, "tentative: no carrier");
+		clock_gettime(CLOCK_MONOTONIC, &t);
+		if ((t.tv_sec - t0.tv_sec) * 1000 + (t.tv_nsec - t0.tv_nsec) / 1000000 >= timeout_ms)
+			return dad_answer(state, len, "tentative");
+		nanosleep(&tick, NULL);
+	}
 }

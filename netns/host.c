@@ -109,6 +109,7 @@ void netns_host_free(struct netns_host *h)
 {
 	if (!h)
 		return;
+	netns_if_unlink_peers(h);
 	nl_socket_free(h->sk);
 	if (h->fd >= 0)
 		close(h->fd);

@@ -1,9 +1,5 @@
 /* netns links: veth pairs and the few link attributes a case can set. */
 #include <errno.h>
-#include <poll.h>
-#include <time.h>
-#include <linux/rtnetlink.h>
-#include <sys/socket.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -21,8 +17,7 @@ static int ifname_ok(const char *s)
 	return s && *s && strlen(s) < IFNAMSIZ;
 }
 
-/* The kernel's copy of ifname; 0 or a negative NLE_* code. */
-static int link_get(struct netns_host *h, const char *ifname, struct rtnl_link **out)
+int netns_link_get(struct netns_host *h, const char *ifname, struct rtnl_link **out)
 {
 	*out = NULL;
 	if (!ifname_ok(ifname))
@@ -30,20 +25,88 @@ static int link_get(struct netns_host *h, const char *ifname, struct rtnl_link *
 	return rtnl_link_get_kernel(h->sk, 0, ifname, out);
 }
 
-void netns_if_remember(struct netns_host *h, const char *ifname, int idx)
+#define IFS_MAX ((int)(sizeof(((struct netns_host *)0)->ifs) / sizeof(struct netns_if)))
+
+struct netns_if *netns_if_remember(struct netns_host *h, const char *ifname, int idx)
 {
-	if (h->nifs == (int)(sizeof h->ifs / sizeof *h->ifs))
-		return;
-	snprintf(h->ifs[h->nifs].name, sizeof h->ifs[0].name, "%s", ifname);
-	h->ifs[h->nifs++].index = idx;
+	struct netns_if *e;
+
+	if (h->nifs == IFS_MAX)
+		return NULL;
+	e = &h->ifs[h->nifs++];
+	memset(e, 0, sizeof(*e));
+	snprintf(e->name, sizeof(e->name), "%s", ifname);
+	e->index = idx;
+	return e;
 }
 
-static int if_known(const struct netns_host *h, const char *ifname)
+struct netns_if *netns_if_find(struct netns_host *h, const char *ifname)
 {
 	for (int i = 0; i < h->nifs; i++)
 		if (!strcmp(h->ifs[i].name, ifname))
-			return h->ifs[i].index;
-	return 0;
+			return &h->ifs[i];
+	return NULL;
+}
+
+/* Drop e from h's table; the last entry takes its slot. */
+static void if_drop(struct netns_host *h, struct netns_if *e)
+{
+	struct netns_if *last = &h->ifs[h->nifs - 1];
+
+	if (e != last)
+		*e = *last;
+	h->nifs--;
+}
+
+void netns_if_forget(struct netns_host *h, const char *ifname)
+{
+	struct netns_if *e = netns_if_find(h, ifname), *pe;
+	struct netns_host *peer;
+	char peer_name[sizeof(e->peer_name)];
+
+	if (!e)
+		return;
+	peer = e->peer;
+	memcpy(peer_name, e->peer_name, sizeof(peer_name));
+	if_drop(h, e);
+	if (peer && (pe = netns_if_find(peer, peer_name)) && pe->peer == h)
+		if_drop(peer, pe);
+}
+
+void netns_if_unlink_peers(struct netns_host *h)
+{
+	for (int i = 0; i < h->nifs; i++) {
+		struct netns_if *e = &h->ifs[i], *pe;
+
+		if (e->peer && e->peer != h && (pe = netns_if_find(e->peer, e->peer_name)) &&
+		    pe->peer == h)
+			pe->peer = NULL;
+	}
+}
+
+static int if_known(struct netns_host *h, const char *ifname)
+{
+	const struct netns_if *e = netns_if_find(h, ifname);
+
+	return e ? e->index : 0;
+}
+
+/* Both ends of a pair, each knowing the other, or neither: a peer link
+ * that went one way only could leave a stale entry behind when the other
+ * end is deleted. */
+static void veth_remember(struct netns_host *a, const char *ifa, int ia,
+			  struct netns_host *b, const char *ifb, int ib)
+{
+	struct netns_if *ea, *eb;
+
+	if (IFS_MAX - a->nifs < 1 + (a == b) || IFS_MAX - b->nifs < 1)
+		return;
+	ea = netns_if_remember(a, ifa, ia);
+	eb = netns_if_remember(b, ifb, ib);
+	ea->peer = b;
+	snprintf(ea->peer_name, sizeof(ea->peer_name), "%s", ifb);
+	eb->peer = a;
+	snprintf(eb->peer_name, sizeof(eb->peer_name), "%s", ifa);
 }
 
 int netns_ifindex(struct netns_host *h, const char *ifname, int *idx)
@@ -51,10 +114,12 @@ int netns_ifindex(struct netns_host *h, const char *ifname, int *idx)
 	struct rtnl_link *link;
 	int rc;
 
+	*idx = 0;
+	if (!ifname_ok(ifname))
+		return -NLE_INVAL;
 	if ((*idx = if_known(h, ifname)) > 0)
 		return 0;
-	rc = link_get(h, ifname, &link);
-
+	rc = netns_link_get(h, ifname, &link);
 	if (rc < 0)
 		return rc;
 	*idx = rtnl_link_get_ifindex(link);
@@ -73,6 +138,12 @@ int netns_link_index(struct netns_host *h, const char *ifname, char *err)
 
 int netns_veth_add(struct netns_host *a, const char *ifa,
 		   struct netns_host *b, const char *ifb, char *err)
+{
+	return netns_veth_add_ends(a, ifa, 1, b, ifb, 1, err);
+}
+
+int netns_veth_add_ends(struct netns_host *a, const char *ifa, int up_a,
+			struct netns_host *b, const char *ifb, int up_b, char *err)
 {
 	struct rtnl_link *veth, *peer;
 	int rc;
@@ -98,7 +169,8 @@ int netns_veth_add(struct netns_host *a, const char *ifa,
 		ib = b->next_index++;
 	rtnl_link_set_name(veth, ifa);
 	rtnl_link_set_ifindex(veth, ia);
-	rtnl_link_set_flags(veth, IFF_UP);
+	if (up_a)
+		rtnl_link_set_flags(veth, IFF_UP);
 	peer = rtnl_link_veth_get_peer(veth);
 	rtnl_link_set_name(peer, ifb);
 	rtnl_link_set_ifindex(peer, ib);
@@ -109,9 +181,29 @@ int netns_veth_add(struct netns_host *a, const char *ifa,
 	if (rc < 0)
 		return netns_nl_fail(a, rc, err, "veth %s:%s <-> %s:%s",
 				     a->name, ifa, b->name, ifb);
-	netns_if_remember(a, ifa, ia);
-	netns_if_remember(b, ifb, ib);
-	return netns_link_set_up(b, ifb, 1, err);
+	veth_remember(a, ifa, ia, b, ifb, ib);
+	return up_b ? netns_link_set_up(b, ifb, 1, err) : 0;
+}
+
+int netns_link_del(struct netns_host *h, const char *ifname, char *err)
+{
+	struct rtnl_link *link;
+	int rc;
+
+	if (!ifname_ok(ifname))
+		return netns_fail(err, -EINVAL, "link %s:%s del: a name of 1 to %d bytes",
+				  h->name, ifname ? ifname : "(null)", IFNAMSIZ - 1);
+	link = rtnl_link_alloc();
+	if (!link)
+		return netns_fail(err, -ENOMEM, "link %s:%s del", h->name, ifname);
+	/* By name: the kernel's, whatever we remember. */
+	rtnl_link_set_name(link, ifname);
+	rc = rtnl_link_delete(h->sk, link);
+	rtnl_link_put(link);
+	if (rc < 0)
+		return netns_nl_fail(h, rc, err, "link %s:%s del", h->name, ifname);
+	netns_if_forget(h, ifname);
+	return 0;
 }
 
 /* Apply chg (consumed) to ifname; the kernel's copy supplies the index and
@@ -121,7 +213,7 @@ static int link_change(struct netns_host *h, const char *ifname,
 {
 	struct rtnl_link *cur = NULL;
 	int known = ifname_ok(ifname) ? if_known(h, ifname) : 0;
-	int rc = !chg ? -NLE_NOMEM : known ? 0 : link_get(h, ifname, &cur);
+	int rc = !chg ? -NLE_NOMEM : known ? 0 : netns_link_get(h, ifname, &cur);
 
 	/* For a link we made, its index is all the change request needs. */
 	if (rc == 0 && known && !(cur = rtnl_link_alloc()))
@@ -181,43 +273,6 @@ int netns_link_set_mtu(struct netns_host *h, const char *ifname, unsigned mtu, c
 	return link_change(h, ifname, chg, what, err);
 }
 
-/* 1 when buf holds an RTM_NEWLINK for idx with IFF_RUNNING. */
-static int running_event(const char *buf, ssize_t n, int idx)
-{
-	for (const struct nlmsghdr *m = (const void *)buf; NLMSG_OK(m, (size_t)n); m = NLMSG_NEXT(m, n)) {
-		const struct ifinfomsg *ifi = NLMSG_DATA(m);
-		if (m->nlmsg_type == RTM_NEWLINK && ifi->ifi_index == idx && (ifi->ifi_flags & IFF_RUNNING))
-			return 1;
-	}
-	return 0;
-}
-
-int netns_link_wait_running(struct netns_host *h, const char *ifname, int timeout_ms, char *err)
-{
-	int idx = netns_link_index(h, ifname, err);
-	if (idx < 0)
-		return idx;
-	struct timespec t0, t;
-	clock_gettime(CLOCK_MONOTONIC, &t0);
-	for (;;) {
-		char buf[8192] __attribute__((aligned(4)));
-		ssize_t n = recv(h->events, buf, sizeof buf, 0);
-		if (n > 0 && running_event(buf, n, idx))
-			return 0;
-		if (n > 0 || (n < 0 && errno == EINTR))
-			continue;
-		if (n < 0 && errno != EAGAIN)
-			return netns_fail(err, -errno, "link %s:%s: reading link events", h->name, ifname);
-		clock_gettime(CLOCK_MONOTONIC, &t);
-		long left = timeout_ms - ((t.tv_sec - t0.tv_sec) * 1000 + (t.tv_nsec - t0.tv_nsec) / 1000000);
-		if (left <= 0)
-			return netns_fail(err, -ETIMEDOUT, "link %s:%s: not running after %d ms (no carrier?)",
-					  h->name, ifname, timeout_ms);
-		struct pollfd p = { .fd = h->events, .events = POLLIN };
-		poll(&p, 1, (int)left);
-	}
-}
-
 int netns_bridge_add(struct netns_host *h, const char *name, char *err)
 {
 	if (!ifname_ok(name))
@@ -249,4 +304,22 @@ int netns_link_set_master(struct netns_host *h, const char *ifname, const char *
 	if (chg)
 		rtnl_link_set_master(chg, idx);
 	return link_change(h, ifname, chg, what, err);
+}
+
+int netns_link_stats(struct netns_host *h, const char *ifname, struct netns_link_stats *st, char *err)
+{
+	struct rtnl_link *l;
+	int rc = netns_link_get(h, ifname, &l);
+	if (rc < 0)
+		return netns_nl_fail(h, rc, err, "link %s:%s", h->name, ifname);
+	memset(st, 0, sizeof *st);
+	st->tx_dropped = rtnl_link_get_stat(l, RTNL_LINK_TX_DROPPED);
+	st->rx_dropped = rtnl_link_get_stat(l, RTNL_LINK_RX_DROPPED);
+	st->tx_packets = rtnl_link_get_stat(l, RTNL_LINK_TX_PACKETS);
+	st->rx_packets = rtnl_link_get_stat(l, RTNL_LINK_RX_PACKETS);
+	st->flags = rtnl_link_get_flags(l);
+	st->operstate = rtnl_link_get_operstate(l);
+	snprintf(st->qdisc, sizeof st->qdisc, "%s", rtnl_link_get_qdisc(l) ? rtnl_link_get_qdisc(l) : "");
+	rtnl_link_put(l);
+	return 0;
 }

@@ -89,6 +89,36 @@ static void steps(FILE *f, const json_t *c)
 }
 
 
+/* The case's packet captures, each a link to its pcap file. */
+static void captures(FILE *f, const json_t *c)
+{
+	size_t i;
+	json_t *cap;
+	json_array_foreach(json_object_get(c, "captures"), i, cap) {
+		const char *file = jstr(cap, "file");
+		fprintf(f, "<p class=\"capture\">capture ");
+		esc(f, jstr(cap, "host"));
+		if (*jstr(cap, "interface")) {
+			fputc(':', f);
+			esc(f, jstr(cap, "interface"));
+		}
+		fprintf(f, ": ");
+		if (*file) {
+			fprintf(f, "<a href=\"");
+			esc(f, file);
+			fprintf(f, "\">");
+			esc(f, file);
+			fprintf(f, "</a>");
+		} else {
+			fprintf(f, "not saved");
+		}
+		fprintf(f, ", %lld frames, %lld dropped</p>", (long long)json_integer_value(json_object_get(cap, "frames")),
+			(long long)json_integer_value(json_object_get(cap, "dropped")));
+	}
+	if (json_is_true(json_object_get(c, "nondeterministic")))
+		fprintf(f, "<p>nondeterministic: a netem setting acts on each packet by chance</p>");
+}
+
 static void cell(FILE *f, const json_t *c, int differs, const json_t *step, const char *observed)
 {
 	/* the name from our table, not the record's bytes: it goes in an
@@ -112,6 +142,7 @@ static void cell(FILE *f, const json_t *c, int differs, const json_t *step, cons
 		esc(f, jstr(c, "reason"));
 		fprintf(f, "</p>");
 	}
+	captures(f, c);
 	steps(f, c);
 	fprintf(f, "</details></td>");
 }

@@ -150,6 +150,33 @@ static void steps_table(FILE *f, json_t *const *recs, int n, const char *id)
 	}
 }
 
+/* "- capture a:eth0: [file](file), 12 frames": a link a ticket's reader
+ * follows to the pcap next to the record. */
+static void captures(FILE *f, const json_t *c, const char *run)
+{
+	size_t i;
+	json_t *cap;
+	json_array_foreach(json_object_get(c, "captures"), i, cap) {
+		const char *file = jstr(cap, "file"), *ifname = jstr(cap, "interface");
+		fprintf(f, "- capture %s%s%s", jstr(cap, "host"), *ifname ? ":" : " (all interfaces)", ifname);
+		if (run)
+			fprintf(f, " on %s", run);
+		fprintf(f, ": ");
+		if (*file) {
+			fputc('[', f);
+			md(f, file);
+			fprintf(f, "](<%s>)", file);
+		} else {
+			fprintf(f, "not saved");
+		}
+		fprintf(f, ", %lld frames", (long long)json_integer_value(json_object_get(cap, "frames")));
+		long long drop = json_integer_value(json_object_get(cap, "dropped"));
+		if (drop)
+			fprintf(f, ", %lld dropped by the kernel (capture buffer full)", drop);
+		fputc('\n', f);
+	}
+}
+
 static void one_case(FILE *f, json_t *const *recs, int n, const char *id)
 {
 	const json_t *c = NULL;
@@ -174,6 +201,10 @@ static void one_case(FILE *f, json_t *const *recs, int n, const char *id)
 	json_t *ref;
 	json_array_foreach(json_object_get(c, "refs"), i, ref)
 		fprintf(f, "- ref: %s\n", json_string_value(ref));
+	for (int r = 0; r < n; r++)
+		captures(f, case_find(recs[r], id), n > 1 ? run_label(recs[r]) : NULL);
+	if (json_is_true(json_object_get(c, "nondeterministic")))
+		fprintf(f, "- nondeterministic: a netem setting acts on each packet by chance\n");
 	fputc('\n', f);
 	steps_table(f, recs, n, id);
 	if (*jstr(c, "source"))

@@ -117,10 +117,13 @@ json_t *record_case(const struct case_info *ci)
 		json_array_append_new(refs, text(ci->refs[i]));
 	for (int i = 0; i < ci->nvariants; i++)
 		json_object_set_new(variant, ci->variant_names[i], text(ci->variant_values[i]));
-	return json_pack("{s:o, s:o, s:o, s:o, s:o, s:s, s:f, s:n, s:o, s:[]}",
-			 "id", text(ci->id), "file", text(ci->file), "title", text(ci->title),
-			 "refs", refs, "variant", variant, "status", status_name(ST_ERROR),
-			 "duration_s", 0.0, "reason", "source", text(ci->source), "steps");
+	json_t *c = json_pack("{s:o, s:o, s:o, s:o, s:o, s:s, s:f, s:n, s:o, s:[]}",
+			      "id", text(ci->id), "file", text(ci->file), "title", text(ci->title),
+			      "refs", refs, "variant", variant, "status", status_name(ST_ERROR),
+			      "duration_s", 0.0, "reason", "source", text(ci->source), "steps");
+	if (c && ci->nondeterministic)
+		json_object_set_new(c, "nondeterministic", json_true());
+	return c;
 }
 
 void record_case_close(json_t *c, enum status st, const char *reason, double duration_s)
@@ -152,10 +155,14 @@ char *record_step_line(json_t *step)
 	return line_of(json_pack("{s:o}", "step", step));
 }
 
-char *record_result_line(enum status st, const char *reason, long suppressed)
+char *record_result_line(enum status st, const char *reason, long suppressed, json_t *extra)
 {
-	return line_of(json_pack("{s:{s:s, s:s?, s:I}}", "result", "status", status_name(st),
-				 "reason", reason, "suppressed", (json_int_t)suppressed));
+	json_t *res = json_pack("{s:s, s:s?, s:I}", "status", status_name(st), "reason", reason,
+				"suppressed", (json_int_t)suppressed);
+	if (res && extra)
+		json_object_update(res, extra);
+	json_decref(extra);
+	return res ? line_of(json_pack("{s:o}", "result", res)) : NULL;
 }
 
 int record_case_take_line(json_t *c, const char *line)

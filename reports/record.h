@@ -68,6 +68,7 @@ struct case_info {
 	int nrefs;
 	const char *const *variant_names, *const *variant_values;
 	int nvariants;
+	int nondeterministic;   /* a setting acts at random: "nondeterministic": true */
 };
 
 /* The case object without results: status ERROR, no reason, no steps (new
@@ -80,9 +81,11 @@ void record_case_close(json_t *c, enum status st, const char *reason, double dur
 /* A worker streams its case to the scheduler as JSON lines, each ending in
  * '\n' (the caller frees them; NULL when out of memory):
  *   {"step": {...}}        one per recorded step; takes the step's reference
- *   {"result": {"status": "PASS", "reason": null, "suppressed": 0}}   last */
+ *   {"result": {"status": "PASS", "reason": null, "suppressed": 0}}   last
+ * extra (stolen, may be NULL) adds its members to the result, and so to
+ * the case: "captures". */
 char *record_step_line(json_t *step);
-char *record_result_line(enum status st, const char *reason, long suppressed);
+char *record_result_line(enum status st, const char *reason, long suppressed, json_t *extra);
 /* One such line (without its '\n') into case object c: 1 when it was the
  * result, 0 for a step or a line that is neither. */
 int record_case_take_line(json_t *c, const char *line);

@@ -54,6 +54,8 @@ static const char usage[] =
 	"      --json FILE         write the run record (JSON, schema netrepro.run/1)\n"
 	"      --junit FILE        write JUnit XML (as report --format junit would)\n"
 	"      --allow-exec        let cases run programs (exec); without it they SKIP\n"
+	"      --captures DIR      write each `capture` line's frames to DIR/CASE/HOST-IF.pcap\n"
+	"                          (default: captures/ next to the --json record; else none)\n"
 	"\n"
 	"exit status: 0 all passed or skipped, 1 a case failed, errored or timed out,\n"
 	"2 usage or parse error.\n";
@@ -64,6 +66,7 @@ struct cli {
 	double timeout_s, step_timeout_s;
 	const char *json_path;
 	const char *junit_path;
+	const char *captures;
 	int allow_exec;
 };
 
@@ -84,7 +87,7 @@ static int parse_cli(int argc, char **argv, struct cli *c)
 		{ "jobs", required_argument, 0, 'j' }, { "match", required_argument, 0, 'k' },
 		{ "timeout", required_argument, 0, 't' }, { "step-timeout", required_argument, 0, 's' },
 		{ "json", required_argument, 0, 'J' }, { "junit", required_argument, 0, 'U' },
-		{ "allow-exec", no_argument, 0, 'X' },
+		{ "allow-exec", no_argument, 0, 'X' }, { "captures", required_argument, 0, 'C' },
 		{ "help", no_argument, 0, 'h' }, { 0, 0, 0, 0 },
 	};
 	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
@@ -108,6 +111,7 @@ static int parse_cli(int argc, char **argv, struct cli *c)
 		case 'J': c->json_path = optarg; break;
 		case 'U': c->junit_path = optarg; break;
 		case 'X': c->allow_exec = 1; break;
+		case 'C': c->captures = optarg; break;
 		case 'h': fputs(usage, stdout); exit(0);
 		default: return -1;
 		}
@@ -173,12 +177,23 @@ static int cmd_run(int argc, char **argv)
 		fprintf(stderr, "netrepro run: no case id matches '%s'\n", c.match);
 		return suite_free(&s), 2;
 	}
+	/* A record's captures sit next to it, named relative to it, so that
+	 * the reports written there link to them. */
+	char capdir[4096] = "";
+	const char *capname = c.captures;
+	if (!c.captures && c.json_path) {
+		const char *slash = strrchr(c.json_path, '/');
+		snprintf(capdir, sizeof capdir, "%.*scaptures", slash ? (int)(slash - c.json_path + 1) : 0, c.json_path);
+		capname = "captures";
+	}
+	const char *capture_dir = c.captures ? c.captures : capdir[0] ? capdir : NULL;
 	double t0 = clock_now();
 	json_t *env = env_collect(NULL);
 	struct printer pr = { record_new(env, NETREPRO_VERSION) };
 	struct sched_opts so = { .jobs = c.jobs, .timeout_s = c.timeout_s, .progress = isatty(2),
 				 .worker = { .step_timeout_ms = (int)(c.step_timeout_s * 1000),
-					     .allow_exec = c.allow_exec },
+					     .allow_exec = c.allow_exec, .capture_dir = capture_dir,
+					     .capture_name = capname },
 				 .done = print_case, .arg = &pr };
 	worker_opts_from_env(env, &so.worker);
 	json_t **recs = calloc((size_t)s.n + 1, sizeof *recs);

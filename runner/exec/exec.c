@@ -1,5 +1,6 @@
 /* The step loop: pick the host, run the call, compare, record. Loops and
  * checks are here; the calls themselves are exec_calls.c's. */
+#include "capture.h"
 #include "exec_int.h"
 #include "expr.h"
 #include "netns.h"
@@ -12,7 +13,7 @@
 #include <string.h>
 #include <unistd.h>
 
-static int enter_host(struct run *r, int host)
+int run_enter(struct run *r, int host)
 {
 	if (host == r->cur_host)
 		return 0;
@@ -103,9 +104,10 @@ static void capture(struct run *r, const struct step *st, const struct outcome *
 static int run_call(struct run *r, const struct step *st, struct outcome *last)
 {
 	struct outcome o = { 0 };
-	if (enter_host(r, st->host) < 0)
+	if (run_enter(r, st->host) < 0)
 		return -1;
 	st->call->run(r, st, &o);
+	captures_drain(r);
 	capture(r, st, &o);
 	const struct expect *e = expect_pick(st, &r->env->cond);
 	int ok = !e || expect_match(e, &o, r->vals);
@@ -275,7 +277,19 @@ int exec_steps(const struct scenario *sc, struct netns_host **hosts,
 	r.slots = calloc((size_t)sc->nvars + 1, sizeof *r.slots);
 	for (int i = 0; i < sc->nvars; i++)
 		r.slots[i].fd = -1;
-	int rc = run_list(&r, sc->steps, sc->nsteps, NULL);
+	int rc = 0;
+	/* captures the case declares start before its first step */
+	for (int i = 0; rc == 0 && i < sc->topo.ncaptures; i++) {
+		const struct topo_capture *c = &sc->topo.captures[i];
+		char err[CAPTURE_ERRLEN];
+		if (capture_start(&r, c->host, c->ifname, err, sizeof err) < 0) {
+			snprintf(reason, len, "line %d: capture: %s", c->pos.line, err);
+			rc = -1;
+		}
+	}
+	if (rc == 0)
+		rc = run_list(&r, sc->steps, sc->nsteps, NULL);
+	captures_finish(&r);
 	*suppressed = r.suppressed;
 	free(r.buf);
 	free(r.vals);

@@ -44,6 +44,9 @@ struct exec_env {
 	int record_cap;         /* steps recorded before only mismatches are */
 	void (*emit)(void *arg, json_t *step);   /* takes the reference */
 	void *emit_arg;
+	const char *capture_dir;    /* pcap files go to DIR/CASE/; NULL: none written */
+	const char *capture_name;   /* what the record calls DIR (relative to the record) */
+	json_t *captures;           /* filled with what each capture saw (array), or NULL */
 };
 
 /* Runs the steps. Returns the number of mismatched steps, or -1 for a fault
@@ -73,6 +76,10 @@ char *outcome_text(const struct outcome *o, const struct step *st, int as_data, 
 char *outcome_details(const struct outcome *o, const struct step *st);
 /* "10.0.1.1:80", "[fe80::1%2]:80"; with_port 0: the address alone. */
 void addr_text(const struct sockaddr_storage *ss, int with_port, char *buf, size_t len);
+
+/* netem on a host's interface, or off (exec_topo.c): 0 or a negative errno. */
+struct topo_netem;
+int topology_netem(struct netns_host *h, const struct topo_netem *t, char *err);
 
 /* 1 when this kernel (in the current network namespace) has no socket of
  * the protocol: EPROTONOSUPPORT, a module neither built in nor loadable. */

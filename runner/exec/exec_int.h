@@ -14,6 +14,14 @@ struct slot {
 	int have_peer;          /* connected, or connecting: the peer is known */
 };
 
+/* A packet capture the run has started: on host's ifname, "" for all. */
+struct run_capture {
+	int host;
+	char ifname[16];
+	struct capture *c;
+	char *path;             /* its pcap file as the record names it, or NULL */
+};
+
 struct run {
 	const struct scenario *sc;
 	struct netns_host **hosts;
@@ -29,7 +37,17 @@ struct run {
 	size_t reasonlen;
 	char *buf;              /* what a call received: the outcome's data points here */
 	size_t cap;
+	struct run_capture *caps;
+	int ncaps;
 };
+
+/* exec.c: setns() into the host, unless the thread is there already. */
+int run_enter(struct run *r, int host);
+/* exec_topo.c: start a capture (see capture_start in exec_topo.c), and
+ * close them all, recording what each saw in env->captures. */
+int capture_start(struct run *r, int host, const char *ifname, char *err, size_t len);
+void captures_finish(struct run *r);
+void captures_drain(struct run *r);
 
 #define SLOT(r, st, i) (&(r)->slots[(st)->args[i].var])
 #define FD(r, st, i) (SLOT(r, st, i)->fd)

@@ -257,6 +257,8 @@ static char *value_text(const struct outcome *o, const struct step *st, int as_d
 		return quote_bytes(o);
 	if (v == VAL_ERR)
 		return named(tbl_errno, o->ret);
+	if (st->call && st->call->names)
+		return named(st->call->names, o->ret);
 	if (v == VAL_OPT) {
 		enum value_out out = st->opt->shape->out;
 		if (out == OUT_PAIR)

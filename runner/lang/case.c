@@ -130,10 +130,10 @@ static struct scenario *parse_variant(struct parser *p, const char *path, const 
 	*p = (struct parser){ .file = sc->file, .sc = sc, .err = p->err, .host = -1,
 			      .sub = { sc->variant_names, sc->variant_values, d->n } };
 	int rc = parse_text(p, text, 0);
-	if (rc == 0)
-		rc = check_interfaces(p);
 	sc->steps = p->frames[0].items;
 	sc->nsteps = p->frames[0].n;
+	if (rc == 0)
+		rc = check_interfaces(p);
 	for (int i = 1; rc < 0 && i <= p->depth; i++) {
 		struct frame *f = &p->frames[i];
 		for (int j = 0; j < f->n; j++)

@@ -150,20 +150,50 @@ struct step {
 	int nbody;
 	struct step *els;           /* IF: the `else` steps */
 	int nels;
+	struct topology *topo;      /* a topology line run as a step (owned) */
 };
 
 enum var_kind { VAR_SOCK, VAR_INT };
 struct var { char name[CASE_NAME]; enum var_kind kind; };
 
-/* bridge: 0 for a `link`, k + 1 for a port of bridges[k] (its b end). */
-struct topo_link { int a, b; char ifa[16], ifb[16]; int bridge; struct srcpos pos; };
+/* bridge: 0 for a `link`, k + 1 for a port of bridges[k] (its b end).
+ * del: `link del HOST:IF` (a step; the a end names the interface). */
+struct topo_link { int a, b; char ifa[16], ifb[16]; int bridge, del; struct srcpos pos; };
 enum topo_set_kind { SET_UP, SET_DOWN, SET_MULTICAST_ON, SET_MULTICAST_OFF, SET_MTU };
 struct topo_set { int host; char ifname[16]; enum topo_set_kind kind; unsigned mtu; struct srcpos pos; };
-struct topo_addr { int host; char ifname[16]; char cidr[64]; int dad; struct srcpos pos; };
-struct topo_route { int host; char dst[64], via[64], dev[16]; struct srcpos pos; };
+struct topo_addr { int host; char ifname[16]; char cidr[64]; int dad, del; struct srcpos pos; };
+struct topo_route { int host; char dst[64], via[64], dev[16]; int del; struct srcpos pos; };
 /* dev: the interface of a net.*.conf.DEV.* or net.*.neigh.DEV.* sysctl (not
  * all, default or lo, which exist from the start), else "". */
 struct topo_sysctl { int host; char name[128], value[128], dev[16]; struct srcpos pos; };
+/* netem on an interface (off: back to the device's own queue). Zero is
+ * "not set"; loss, duplicate, corrupt and reorder are percentages.
+ * random: a setting acts on each packet by chance (jitter, or a
+ * probability strictly between 0 and 100%): the case is nondeterministic. */
+struct topo_netem {
+	int host; char ifname[16]; int off;
+	unsigned delay_us, jitter_us, limit, gap;
+	double loss, duplicate, corrupt, reorder;
+	unsigned long long rate_bps;
+	int random;
+	struct srcpos pos;
+};
+/* A packet capture: one interface, or ifname "" for all of the host's. */
+struct topo_capture { int host; char ifname[16]; struct srcpos pos; };
+/* What topology lines say: the case's network before step 1, or (in a
+ * step) the change that step makes, applied in this order: sysctls,
+ * links, sets, addrs, routes, netems, captures. */
+struct topology {
+	struct topo_link *links; int nlinks;
+	struct topo_set *sets; int nsets;
+	struct topo_addr *addrs; int naddrs;
+	struct topo_route *routes; int nroutes;
+	struct topo_sysctl *sysctls; int nsysctls;
+	struct topo_netem *netems; int nnetems;
+	struct topo_capture *captures; int ncaptures;
+};
+void topology_free(struct topology *t);
+
 /* A LAN: host `host` is a switch whose bridge br0 joins every link whose b
  * end is in it. */
 struct topo_bridge { int host; struct srcpos pos; };
@@ -190,12 +220,10 @@ struct scenario {
 	char **variant_names, **variant_values; int nvariants;
 	char *source;               /* whole file text, for reports */
 	char hosts[16][CASE_NAME]; int nhosts;
-	struct topo_link *links; int nlinks;
-	struct topo_set *sets; int nsets;
-	struct topo_addr *addrs; int naddrs;
-	struct topo_route *routes; int nroutes;
-	struct topo_sysctl *sysctls; int nsysctls;
+	struct topology topo;       /* built before step 1 */
 	struct topo_bridge *bridges; int nbridges;
+	int nondeterministic;       /* a netem setting acts at random */
+	int uses_netem;             /* a netem line, anywhere: the kernel must have netem */
 	struct requirement *reqs; int nreqs;
 	struct step *steps; int nsteps;
 	struct var *vars; int nvars;

@@ -71,6 +71,21 @@ void step_free(struct step *st)
 		step_free(&st->els[i]);
 	free(st->els);
 	expr_free(st->expr);
+	if (st->topo) {
+		topology_free(st->topo);
+		free(st->topo);
+	}
+}
+
+void topology_free(struct topology *t)
+{
+	free(t->links);
+	free(t->sets);
+	free(t->addrs);
+	free(t->routes);
+	free(t->sysctls);
+	free(t->netems);
+	free(t->captures);
 }
 
 void scenario_free(struct scenario *sc)
@@ -90,11 +105,7 @@ void scenario_free(struct scenario *sc)
 	free(sc->variant_names);
 	free(sc->variant_values);
 	free(sc->source);
-	free(sc->links);
-	free(sc->sets);
-	free(sc->addrs);
-	free(sc->routes);
-	free(sc->sysctls);
+	topology_free(&sc->topo);
 	free(sc->bridges);
 	free(sc->on_when);
 	for (int i = 0; i < sc->nreqs; i++)

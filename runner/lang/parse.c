@@ -199,6 +199,12 @@ static int valid_ip(const char *s)
 	return inet_pton(strchr(s, ':') ? AF_INET6 : AF_INET, s, buf) == 1;
 }
 
+/* Where a topology line goes: the case's topology, or the step being read. */
+static struct topology *T(struct parser *p)
+{
+	return p->topo ? p->topo : &p->sc->topo;
+}
+
 static struct srcpos here(struct parser *p, const struct token *t)
 {
 	return pos_at(p, t->col);
@@ -241,16 +247,38 @@ static int stmt_bridge(struct parser *p, struct line_toks *lt)
 		if (l.a == sw)
 			return perr(p, lt->t[i].col, "a bridge does not join itself");
 		snprintf(l.ifb, sizeof l.ifb, "p%d", i - 1);
-		GROW(p->sc->links, p->sc->nlinks);
-		p->sc->links[p->sc->nlinks++] = l;
+		GROW(T(p)->links, T(p)->nlinks);
+		T(p)->links[T(p)->nlinks++] = l;
 	}
 	GROW(p->sc->bridges, p->sc->nbridges);
 	p->sc->bridges[p->sc->nbridges++] = (struct topo_bridge){ .host = sw, .pos = here(p, &lt->t[1]) };
 	return 0;
 }
 
+/* `link del`, `addr del`, `route del`: a change made while the steps run. */
+static int del_word(struct parser *p, struct line_toks *lt, int *del)
+{
+	*del = tok_is(&lt->t[1], "del");
+	if (*del && !p->topo)
+		return perr(p, lt->t[1].col, "'%s del' is a step: write it under 'on HOST'", lt->t[0].text);
+	return 0;
+}
+
 static int stmt_link(struct parser *p, struct line_toks *lt)
 {
+	int del;
+	if (del_word(p, lt, &del) < 0)
+		return -1;
+	if (del) {
+		struct topo_link l = { .del = 1, .pos = here(p, &lt->t[0]), .b = -1 };
+		if (lt->n != 3)
+			return perr(p, lt->t[0].col, "usage: link del HOST:IF");
+		if ((l.a = want_hostif(p, &lt->t[2], l.ifa)) < 0)
+			return -1;
+		GROW(T(p)->links, T(p)->nlinks);
+		T(p)->links[T(p)->nlinks++] = l;
+		return 0;
+	}
 	if (lt->n != 3)
 		return perr(p, lt->t[0].col, "usage: link HOST:IF HOST:IF");
 	struct topo_link l = { .pos = here(p, &lt->t[0]) };
@@ -258,29 +286,33 @@ static int stmt_link(struct parser *p, struct line_toks *lt)
 		return -1;
 	if (l.a == l.b && !strcmp(l.ifa, l.ifb))
 		return perr(p, lt->t[2].col, "a link needs two different ends");
-	GROW(p->sc->links, p->sc->nlinks);
-	p->sc->links[p->sc->nlinks++] = l;
+	GROW(T(p)->links, T(p)->nlinks);
+	T(p)->links[T(p)->nlinks++] = l;
 	return 0;
 }
 
 static int stmt_addr(struct parser *p, struct line_toks *lt)
 {
-	if (lt->n < 3)
-		return perr(p, lt->t[0].col, "usage: addr HOST:IF ADDRESS/PREFIX... [dad]");
+	int del;
+	if (del_word(p, lt, &del) < 0)
+		return -1;
+	if (lt->n < 3 + del)
+		return perr(p, lt->t[0].col, del ? "usage: addr del HOST:IF ADDRESS/PREFIX..."
+			    : "usage: addr HOST:IF ADDRESS/PREFIX... [dad]");
 	char ifname[16];
-	int h = want_hostif(p, &lt->t[1], ifname);
+	int h = want_hostif(p, &lt->t[1 + del], ifname);
 	if (h < 0)
 		return -1;
-	int dad = tok_is(&lt->t[lt->n - 1], "dad");
-	if (lt->n - dad < 3)
+	int dad = !del && tok_is(&lt->t[lt->n - 1], "dad");
+	if (lt->n - dad < 3 + del)
 		return perr(p, lt->t[lt->n - 1].col, "'addr' needs at least one ADDRESS/PREFIX");
-	for (int i = 2; i < lt->n - dad; i++) {
+	for (int i = 2 + del; i < lt->n - dad; i++) {
 		const struct token *t = &lt->t[i];
 		if (t->kind != TOK_WORD || t->len >= 64 || !valid_cidr(t->text))
 			return perr(p, t->col, "bad address '%s' (want ADDRESS/PREFIX)", t->text ? t->text : "");
-		GROW(p->sc->addrs, p->sc->naddrs);
-		struct topo_addr *a = &p->sc->addrs[p->sc->naddrs++];
-		*a = (struct topo_addr){ .host = h, .dad = dad, .pos = here(p, t) };
+		GROW(T(p)->addrs, T(p)->naddrs);
+		struct topo_addr *a = &T(p)->addrs[T(p)->naddrs++];
+		*a = (struct topo_addr){ .host = h, .dad = dad, .del = del, .pos = here(p, t) };
 		strcpy(a->ifname, ifname);
 		strcpy(a->cidr, t->text);
 	}
@@ -289,18 +321,22 @@ static int stmt_addr(struct parser *p, struct line_toks *lt)
 
 static int stmt_route(struct parser *p, struct line_toks *lt)
 {
-	if (lt->n < 5 || (lt->n - 3) % 2)
-		return perr(p, lt->t[0].col, "usage: route HOST default|PREFIX [via GATEWAY] [dev IF]");
-	struct topo_route r = { .pos = here(p, &lt->t[0]) };
-	if ((r.host = want_host(p, &lt->t[1])) < 0)
+	int del;
+	if (del_word(p, lt, &del) < 0)
 		return -1;
-	const struct token *d = &lt->t[2];
+	if (lt->n < 5 + del || (lt->n - 3 - del) % 2)
+		return perr(p, lt->t[0].col, "usage: route %sHOST default|PREFIX [via GATEWAY] [dev IF]",
+			    del ? "del " : "");
+	struct topo_route r = { .del = del, .pos = here(p, &lt->t[0]) };
+	if ((r.host = want_host(p, &lt->t[1 + del])) < 0)
+		return -1;
+	const struct token *d = &lt->t[2 + del];
 	if (d->kind != TOK_WORD || d->len >= 64 ||
 	    (strcmp(d->text, "default") && strcmp(d->text, "default6") && !valid_cidr(d->text)))
 		return perr(p, d->col, "bad route destination '%s' (default, default6 or PREFIX)",
 			    d->text ? d->text : "");
 	strcpy(r.dst, d->text);
-	for (int i = 3; i < lt->n; i += 2) {
+	for (int i = 3 + del; i < lt->n; i += 2) {
 		const struct token *k = &lt->t[i], *v = &lt->t[i + 1];
 		if (v->kind != TOK_WORD || v->len >= 64)
 			return perr(p, v->col, "bad value after '%s'", k->text ? k->text : "");
@@ -313,8 +349,8 @@ static int stmt_route(struct parser *p, struct line_toks *lt)
 		else
 			return perr(p, k->col, "unknown route option '%s' (via, dev)", k->text ? k->text : "");
 	}
-	GROW(p->sc->routes, p->sc->nroutes);
-	p->sc->routes[p->sc->nroutes++] = r;
+	GROW(T(p)->routes, T(p)->nroutes);
+	T(p)->routes[T(p)->nroutes++] = r;
 	return 0;
 }
 
@@ -346,8 +382,8 @@ static int stmt_set(struct parser *p, struct line_toks *lt)
 			return perr(p, t->col, "unknown link setting '%s' (up, down, multicast on|off, mtu N)",
 				    t->text ? t->text : "");
 		}
-		GROW(p->sc->sets, p->sc->nsets);
-		p->sc->sets[p->sc->nsets++] = s;
+		GROW(T(p)->sets, T(p)->nsets);
+		T(p)->sets[T(p)->nsets++] = s;
 	}
 	return 0;
 }
@@ -400,8 +436,139 @@ static int stmt_sysctl(struct parser *p, struct line_toks *lt)
 		len += v->len;
 	}
 	s.value[len] = '\0';
-	GROW(p->sc->sysctls, p->sc->nsysctls);
-	p->sc->sysctls[p->sc->nsysctls++] = s;
+	GROW(T(p)->sysctls, T(p)->nsysctls);
+	T(p)->sysctls[T(p)->nsysctls++] = s;
+	return 0;
+}
+
+/* "50ms", "1.5s", "200us" in microseconds. */
+static int parse_time_us(const char *s, unsigned *us)
+{
+	static const struct { const char *unit; double scale; } units[] = {
+		{ "us", 1 }, { "ms", 1e3 }, { "s", 1e6 },
+	};
+	char *end;
+	errno = 0;
+	double v = strtod(s, &end);
+	for (size_t i = 0; i < sizeof units / sizeof *units; i++)
+		if (end != s && !errno && !strcmp(end, units[i].unit) && v >= 0 && v * units[i].scale <= 60e6 &&
+		    s[0] != '+' && !strpbrk(s, "xXeEnN")) {
+			*us = (unsigned)(v * units[i].scale + 0.5);
+			return 0;
+		}
+	return -1;
+}
+
+/* "25%" → 25; "0.5%" → 0.5. */
+static int parse_percent(const char *s, double *pct)
+{
+	char *end;
+	errno = 0;
+	double v = strtod(s, &end);
+	if (end == s || errno || strcmp(end, "%") || v < 0 || v > 100 || s[0] == '+' || strpbrk(s, "xXeEnN"))
+		return -1;
+	*pct = v;
+	return 0;
+}
+
+/* tc's words: bit kbit mbit gbit per second, bps kbps mbps gbps bytes. */
+static int parse_rate(const char *s, unsigned long long *bps)
+{
+	static const struct { const char *unit; double scale; } units[] = {
+		{ "bit", 1 }, { "kbit", 1e3 }, { "mbit", 1e6 }, { "gbit", 1e9 },
+		{ "bps", 8 }, { "kbps", 8e3 }, { "mbps", 8e6 }, { "gbps", 8e9 },
+	};
+	char *end;
+	errno = 0;
+	double v = strtod(s, &end);
+	for (size_t i = 0; i < sizeof units / sizeof *units; i++)
+		if (end != s && !errno && !strcasecmp(end, units[i].unit) && v > 0 &&
+		    v * units[i].scale >= 8 && v * units[i].scale <= 1e14 && s[0] != '+' && !strpbrk(s, "xXeEnN")) {
+			*bps = (unsigned long long)(v * units[i].scale + 0.5);
+			return 0;
+		}
+	return -1;
+}
+
+static int random_pct(double v)
+{
+	return v > 0 && v < 100;
+}
+
+/* netem HOST:IF [delay T [jitter T]] [loss P%] [duplicate P%] [corrupt P%]
+ * [reorder P% [gap N]] [rate R] [limit N] | netem HOST:IF off */
+static int stmt_netem(struct parser *p, struct line_toks *lt)
+{
+	static const char usage[] = "usage: netem HOST:IF [delay TIME [jitter TIME]] [loss P%] [duplicate P%] "
+		"[corrupt P%] [reorder P% [gap N]] [rate RATE] [limit N] | netem HOST:IF off";
+	struct topo_netem n = { .pos = here(p, &lt->t[lt->n > 1]) };
+	if (lt->n < 3 || (n.host = want_hostif(p, &lt->t[1], n.ifname)) < 0)
+		return lt->n < 3 ? perr(p, lt->t[0].col, "%s", usage) : -1;
+	if (lt->n == 3 && tok_is(&lt->t[2], "off")) {
+		n.off = 1;
+	} else {
+		unsigned seen = 0;
+		for (int i = 2; i < lt->n; i += 2) {
+			static const char *const keys[] = { "delay", "jitter", "loss", "duplicate", "corrupt",
+							     "reorder", "gap", "rate", "limit" };
+			const struct token *k = &lt->t[i], *v = &lt->t[i + 1];
+			size_t key = 0;
+			while (key < sizeof keys / sizeof *keys && !tok_is(k, keys[key]))
+				key++;
+			if (key == sizeof keys / sizeof *keys)
+				return perr(p, k->col, "unknown netem setting '%s' (delay, jitter, loss, duplicate, "
+					    "corrupt, reorder, gap, rate, limit, or off alone)", tok_shown(k));
+			if (seen & 1u << key)
+				return perr(p, k->col, "'%s' twice", keys[key]);
+			seen |= 1u << key;
+			if (v->kind != TOK_WORD)
+				return perr(p, v->col, "missing value after '%s'", keys[key]);
+			long num = 0;
+			int bad = 0;
+			switch (key) {
+			case 0: bad = parse_time_us(v->text, &n.delay_us); break;
+			case 1: bad = parse_time_us(v->text, &n.jitter_us); break;
+			case 2: bad = parse_percent(v->text, &n.loss); break;
+			case 3: bad = parse_percent(v->text, &n.duplicate); break;
+			case 4: bad = parse_percent(v->text, &n.corrupt); break;
+			case 5: bad = parse_percent(v->text, &n.reorder); break;
+			case 6: bad = parse_long(v->text, 1, 1000000, &num); n.gap = (unsigned)num; break;
+			case 7: bad = parse_rate(v->text, &n.rate_bps); break;
+			case 8: bad = parse_long(v->text, 1, 1000000, &num); n.limit = (unsigned)num; break;
+			}
+			if (bad)
+				return perr(p, v->col, "bad %s '%s' (%s)", keys[key], v->text,
+					    key <= 1 ? "a time: 50ms, 1.5s, 200us" : key <= 5 ? "a percentage: 25%, 0.5%"
+					    : key == 7 ? "a rate: 1mbit, 100kbit, 10mbps" : "a count");
+		}
+		if ((n.jitter_us || n.reorder || n.gap) && !n.delay_us)
+			return perr(p, lt->t[2].col, "%s needs a delay", n.jitter_us ? "jitter" : "reorder");
+		if (n.gap && !n.reorder)
+			return perr(p, lt->t[2].col, "gap belongs to reorder");
+		n.random = n.jitter_us > 0 || random_pct(n.loss) || random_pct(n.duplicate) ||
+			   random_pct(n.corrupt) || random_pct(n.reorder);
+	}
+	p->sc->nondeterministic |= n.random;
+	p->sc->uses_netem = 1;
+	GROW(T(p)->netems, T(p)->nnetems);
+	T(p)->netems[T(p)->nnetems++] = n;
+	return 0;
+}
+
+/* capture HOST:IF | capture HOST (all of its interfaces, lo included) */
+static int stmt_capture(struct parser *p, struct line_toks *lt)
+{
+	struct topo_capture c = { .pos = here(p, &lt->t[1]) };
+	const struct token *t = &lt->t[1];
+	if (lt->n != 2 || t->kind != TOK_WORD)
+		return perr(p, lt->t[0].col, "usage: capture HOST:IF | capture HOST");
+	if (strchr(t->text, ':') ? (c.host = want_hostif(p, t, c.ifname)) < 0 : (c.host = want_host(p, t)) < 0)
+		return -1;
+	for (int i = 0; i < T(p)->ncaptures; i++)
+		if (T(p)->captures[i].host == c.host && !strcmp(T(p)->captures[i].ifname, c.ifname))
+			return perr(p, t->col, "a second capture of %s", t->text);
+	GROW(T(p)->captures, T(p)->ncaptures);
+	T(p)->captures[T(p)->ncaptures++] = c;
 	return 0;
 }
 
@@ -581,14 +748,49 @@ static int stmt_on(struct parser *p, struct line_toks *lt)
 	return 0;
 }
 
+/* wait HOST:IF dad [= EXPECTED]: a step only. */
+static int stmt_wait(struct parser *p, struct line_toks *lt)
+{
+	const struct token *t = lt->t;
+	int eq = 1;
+	while (eq < lt->n && !tok_is(&t[eq], "="))
+		eq++;
+	if (eq != 3 || !tok_is(&t[2], "dad"))
+		return perr(p, t[0].col, "usage: wait HOST:IF dad [= done|dadfailed|tentative]");
+	struct step st = { .kind = STEP_CALL, .pos = pos_at(p, t[0].col), .host = p->host,
+			   .call = &call_wait_def, .capture = -1, .loopvar = -1 };
+	char ifname[16];
+	struct arg *a = arg_next(p, &st, &t[1]);
+	int h = a ? want_hostif(p, &t[1], ifname) : -1;
+	if (h >= 0) {
+		*a = (struct arg){ .kind = ARG_NAME, .i = h, .str = strdup(ifname), .pos = a->pos };
+		st.text = tokens_text(t, 0, eq);
+	}
+	if (h < 0 || !a->str || !st.text || parse_alts(p, t, eq, lt->n, &st) < 0) {
+		step_free(&st);
+		return h < 0 || p->err[0] ? -1 : perr(p, t[0].col, "out of memory");
+	}
+	return push_step(p, &st);
+}
+
+enum stmt_kind {
+	DECLARE,    /* before the steps: host, bridge, require, use */
+	TOPOLOGY,   /* before the steps, or a step when under `on HOST` */
+	SECTION,    /* on */
+	STEP_ONLY,  /* wait */
+};
 static const struct {
 	const char *word;
 	int (*fn)(struct parser *, struct line_toks *);
-	int in_fixture;
+	enum stmt_kind kind;
 } statements[] = {
-	{ "host", stmt_host, 1 }, { "link", stmt_link, 1 }, { "bridge", stmt_bridge, 1 }, { "addr", stmt_addr, 1 },
-	{ "route", stmt_route, 1 }, { "set", stmt_set, 1 }, { "sysctl", stmt_sysctl, 1 },
-	{ "require", stmt_require, 1 }, { "use", stmt_use, 1 }, { "on", stmt_on, 0 },
+	{ "host", stmt_host, DECLARE }, { "bridge", stmt_bridge, DECLARE },
+	{ "require", stmt_require, DECLARE }, { "use", stmt_use, DECLARE },
+	{ "link", stmt_link, TOPOLOGY }, { "addr", stmt_addr, TOPOLOGY },
+	{ "route", stmt_route, TOPOLOGY }, { "set", stmt_set, TOPOLOGY },
+	{ "sysctl", stmt_sysctl, TOPOLOGY }, { "netem", stmt_netem, TOPOLOGY },
+	{ "capture", stmt_capture, TOPOLOGY }, { "on", stmt_on, SECTION },
+	{ "wait", stmt_wait, STEP_ONLY },
 };
 
 static int only_variants(const struct cond *c)
@@ -644,6 +846,56 @@ static int undefined_vars(struct parser *p, const struct line_toks *lt)
 	return 0;
 }
 
+/* A topology line under `on HOST`: a step that makes the change when the
+ * steps reach it, with an expected result after '=' (a sysctl's own '='
+ * comes first). */
+static int topology_step(struct parser *p, struct line_toks *lt, int (*fn)(struct parser *, struct line_toks *))
+{
+	struct token *t = lt->t;
+	int want = tok_is(&t[0], "sysctl") ? 2 : 1, seen = 0, eq = lt->n;
+	for (int k = 0; k < lt->n && eq == lt->n; k++)
+		if (tok_is(&t[k], "=") && ++seen == want)
+			eq = k;
+	struct step st = { .kind = STEP_CALL, .pos = pos_at(p, t[0].col), .host = p->host,
+			   .call = &call_topology_def, .capture = -1, .loopvar = -1 };
+	st.topo = calloc(1, sizeof *st.topo);
+	st.text = tokens_text(t, 0, eq);
+	if (!st.topo || !st.text) {
+		step_free(&st);
+		return perr(p, t[0].col, "out of memory");
+	}
+	/* the statement sees only its own words, ended as a line is */
+	struct token saved = t[eq];
+	t[eq] = (struct token){ TOK_END, NULL, 0, saved.col };
+	struct line_toks head = { .t = t, .n = eq };
+	p->topo = st.topo;
+	int keep = 1, rc = undefined_vars(p, &head);
+	if (rc == 0)
+		rc = topo_guard(p, &head, &keep);    /* `set a:eth0 down when v == x` */
+	if (rc == 0 && keep)
+		rc = fn(p, &head);
+	p->topo = NULL;
+	t[eq] = saved;
+	if (rc == 0 && keep)
+		rc = parse_alts(p, t, eq, lt->n, &st);
+	if (rc == 0 && keep && !st.nalts) {
+		/* a change the case makes is expected to work: one that fails
+		 * is a FAIL with the kernel's errno and message, never a note */
+		st.alts = calloc(1, sizeof *st.alts);
+		if (st.alts) {
+			st.nalts = 1;
+			st.alts[0].e = (struct expect){ .kind = EXP_INT, .var = -1, .lo_var = -1, .hi_var = -1,
+							.text = strdup("0") };
+		}
+		rc = st.alts && st.alts[0].e.text ? 0 : perr(p, t[0].col, "out of memory");
+	}
+	if (rc < 0 || !keep) {
+		step_free(&st);
+		return rc;
+	}
+	return push_step(p, &st);
+}
+
 static int parse_line(struct parser *p, struct line_toks *lt, int fixture)
 {
 	const struct token *t = &lt->t[0];
@@ -657,18 +909,27 @@ static int parse_line(struct parser *p, struct line_toks *lt, int fixture)
 	for (size_t i = 0; i < sizeof statements / sizeof *statements; i++) {
 		if (!tok_is(t, statements[i].word))
 			continue;
-		if (fixture && !statements[i].in_fixture)
+		enum stmt_kind kind = statements[i].kind;
+		int in_steps = p->host >= 0;
+		if (fixture && (kind == SECTION || kind == STEP_ONLY))
 			return perr(p, t->col, "'%s' belongs in a case, not a fixture", t->text);
-		if (p->depth && statements[i].in_fixture)
-			return perr(p, t->col, "'%s' inside a block", t->text);
-		int keep = 1, is_on = statements[i].fn == stmt_on, guarded = 0;
+		if (kind == DECLARE && in_steps)
+			return perr(p, t->col, "'%s' after the first 'on': hosts, bridges, requirements and "
+				    "fixtures come before the steps", t->text);
+		if (kind == STEP_ONLY && !in_steps)
+			return perr(p, t->col, "'%s' is a step: write it under 'on HOST'", t->text);
+		if (kind == STEP_ONLY)
+			return p->skipping ? 0 : statements[i].fn(p, lt);
+		if (kind == TOPOLOGY && in_steps)
+			return p->skipping ? 0 : topology_step(p, lt, statements[i].fn);
+		int keep = 1, is_on = kind == SECTION, guarded = 0;
 		if (is_on && p->depth)
 			return perr(p, t->col, "'on' inside a block: close the block with 'end' first");
 		for (int k = 0; is_on && k < lt->n; k++)
 			guarded |= tok_is(&lt->t[k], "when");
-		if (statements[i].in_fixture && undefined_vars(p, lt) < 0)
+		if (!is_on && undefined_vars(p, lt) < 0)
 			return -1;
-		if ((statements[i].in_fixture || is_on) && topo_guard(p, lt, &keep) < 0)
+		if (topo_guard(p, lt, &keep) < 0)
 			return -1;
 		if (is_on)      /* `on b when v == x`: b's steps are for those variants only */
 			p->skipping = !keep;
@@ -717,18 +978,43 @@ int parse_text(struct parser *p, const char *text, int fixture)
 	return rc;
 }
 
-static int has_interface(const struct scenario *sc, int host, const char *ifname)
+/* The topologies steps carry, in file order, collected once for the checks. */
+struct step_topos { const struct topology **t; int n; };
+
+static void collect_topos(const struct step *steps, int n, struct step_topos *out)
 {
-	if (!strcmp(ifname, "lo"))
+	for (int i = 0; i < n; i++) {
+		if (steps[i].topo) {
+			GROW(out->t, out->n);
+			out->t[out->n++] = steps[i].topo;
+		}
+		collect_topos(steps[i].body, steps[i].nbody, out);
+		collect_topos(steps[i].els, steps[i].nels, out);
+	}
+}
+
+static int link_has(const struct topology *t, int host, const char *ifname)
+{
+	for (int i = 0; i < t->nlinks; i++) {
+		const struct topo_link *l = &t->links[i];
+		if (!l->del && ((l->a == host && !strcmp(l->ifa, ifname)) || (l->b == host && !strcmp(l->ifb, ifname))))
+			return 1;
+	}
+	return 0;
+}
+
+/* lo, br0 of a bridge host, or an end of a link made before step 1 or by
+ * any step (a step's link may come and go: the run says when). */
+static int has_interface(const struct scenario *sc, const struct step_topos *st, int host, const char *ifname)
+{
+	if (!strcmp(ifname, "lo") || link_has(&sc->topo, host, ifname))
 		return 1;
 	for (int i = 0; i < sc->nbridges; i++)
 		if (sc->bridges[i].host == host && !strcmp(ifname, "br0"))
 			return 1;
-	for (int i = 0; i < sc->nlinks; i++) {
-		const struct topo_link *l = &sc->links[i];
-		if ((l->a == host && !strcmp(l->ifa, ifname)) || (l->b == host && !strcmp(l->ifb, ifname)))
+	for (int i = 0; i < st->n; i++)
+		if (link_has(st->t[i], host, ifname))
 			return 1;
-	}
 	return 0;
 }
 
@@ -743,9 +1029,9 @@ static int no_interface(struct parser *p, const struct srcpos *at, int host, con
 static int check_link_ends(struct parser *p)
 {
 	const struct scenario *sc = p->sc;
-	for (int i = 0; i < sc->nlinks; i++)
+	for (int i = 0; i < sc->topo.nlinks; i++)
 		for (int side = 0; side < 2; side++) {
-			const struct topo_link *l = &sc->links[i];
+			const struct topo_link *l = &sc->topo.links[i];
 			int h = side ? l->b : l->a;
 			const char *name = side ? l->ifb : l->ifa;
 			int clash = !strcmp(name, "lo");
@@ -753,8 +1039,8 @@ static int check_link_ends(struct parser *p)
 				clash = sc->bridges[k].host == h && !strcmp(name, "br0");
 			for (int k = 0; k <= i && !clash; k++)
 				for (int ks = 0; ks < 2 && !clash; ks++)
-					clash = (k < i || ks < side) && (ks ? sc->links[k].b : sc->links[k].a) == h &&
-						!strcmp(ks ? sc->links[k].ifb : sc->links[k].ifa, name);
+					clash = (k < i || ks < side) && (ks ? sc->topo.links[k].b : sc->topo.links[k].a) == h &&
+						!strcmp(ks ? sc->topo.links[k].ifb : sc->topo.links[k].ifa, name);
 			if (clash)
 				return perr_at(p, &l->pos, "host %s already has an interface '%s'",
 					       sc->hosts[h], name);
@@ -762,22 +1048,67 @@ static int check_link_ends(struct parser *p)
 	return 0;
 }
 
-int check_interfaces(struct parser *p)
+#define EACH_IF(arr, n, hostf, iff) \
+	for (int i_ = 0; i_ < (n); i_++) \
+		if ((arr)[i_].iff[0] && !has_interface(sc, st, (arr)[i_].hostf, (arr)[i_].iff)) \
+			return no_interface(p, &(arr)[i_].pos, (arr)[i_].hostf, (arr)[i_].iff);
+
+/* Every interface a topology names exists (see has_interface). */
+static int topology_interfaces(struct parser *p, const struct step_topos *st, const struct topology *t)
 {
 	const struct scenario *sc = p->sc;
-	if (check_link_ends(p) < 0)
-		return -1;
-	for (int i = 0; i < sc->nsysctls; i++)
-		if (sc->sysctls[i].dev[0] && !has_interface(sc, sc->sysctls[i].host, sc->sysctls[i].dev))
-			return no_interface(p, &sc->sysctls[i].pos, sc->sysctls[i].host, sc->sysctls[i].dev);
-	for (int i = 0; i < sc->naddrs; i++)
-		if (!has_interface(sc, sc->addrs[i].host, sc->addrs[i].ifname))
-			return no_interface(p, &sc->addrs[i].pos, sc->addrs[i].host, sc->addrs[i].ifname);
-	for (int i = 0; i < sc->nsets; i++)
-		if (!has_interface(sc, sc->sets[i].host, sc->sets[i].ifname))
-			return no_interface(p, &sc->sets[i].pos, sc->sets[i].host, sc->sets[i].ifname);
-	for (int i = 0; i < sc->nroutes; i++)
-		if (sc->routes[i].dev[0] && !has_interface(sc, sc->routes[i].host, sc->routes[i].dev))
-			return no_interface(p, &sc->routes[i].pos, sc->routes[i].host, sc->routes[i].dev);
+	EACH_IF(t->sysctls, t->nsysctls, host, dev)
+	EACH_IF(t->addrs, t->naddrs, host, ifname)
+	EACH_IF(t->sets, t->nsets, host, ifname)
+	EACH_IF(t->routes, t->nroutes, host, dev)
+	EACH_IF(t->netems, t->nnetems, host, ifname)
+	EACH_IF(t->captures, t->ncaptures, host, ifname)
+	for (int i = 0; i < t->nlinks; i++)
+		if (t->links[i].del && !has_interface(sc, st, t->links[i].a, t->links[i].ifa))
+			return no_interface(p, &t->links[i].pos, t->links[i].a, t->links[i].ifa);
 	return 0;
+}
+
+static int captured(const struct topology *t, int host, const char *ifname)
+{
+	for (int i = 0; i < t->ncaptures; i++)
+		if (t->captures[i].host == host && !strcmp(t->captures[i].ifname, ifname))
+			return 1;
+	return 0;
+}
+
+/* packets(HOST:IF, ...) counts what a `capture HOST:IF` line records. */
+static int packets_captured(struct parser *p, const struct step_topos *tops, const struct step *steps, int n)
+{
+	for (int i = 0; i < n; i++) {
+		const struct step *s = &steps[i];
+		if (packets_captured(p, tops, s->body, s->nbody) < 0 || packets_captured(p, tops, s->els, s->nels) < 0)
+			return -1;
+		if (!s->call || strcmp(s->call->name, "packets"))
+			continue;
+		const struct arg *a = &s->args[0];
+		int found = captured(&p->sc->topo, (int)a->i, a->str);
+		for (int k = 0; k < tops->n && !found; k++)
+			found = captured(tops->t[k], (int)a->i, a->str);
+		if (!found)
+			return perr_at(p, &a->pos, "nothing captures %s%s%s: add 'capture %s%s%s'",
+				       p->sc->hosts[a->i], a->str[0] ? ":" : "", a->str,
+				       p->sc->hosts[a->i], a->str[0] ? ":" : "", a->str);
+	}
+	return 0;
+}
+
+int check_interfaces(struct parser *p)
+{
+	struct step_topos st = { 0 };
+	collect_topos(p->sc->steps, p->sc->nsteps, &st);
+	int rc = check_link_ends(p);
+	if (rc == 0)
+		rc = topology_interfaces(p, &st, &p->sc->topo);
+	for (int i = 0; rc == 0 && i < st.n; i++)
+		rc = topology_interfaces(p, &st, st.t[i]);
+	if (rc == 0)
+		rc = packets_captured(p, &st, p->sc->steps, p->sc->nsteps);
+	free(st.t);
+	return rc;
 }

@@ -1,6 +1,7 @@
 /* A call's arguments, checked against its registry row's signature: every
  * argument is validated here, against the tables, so a case that parses
  * can only fail at run time because of the kernel. */
+#include "capture.h"
 #include "parse_int.h"
 #include "registry.h"
 
@@ -374,13 +375,44 @@ int parse_shape_values(struct parser *p, const struct group *g, int ng, int *k, 
 	return 0;
 }
 
+/* A capture point: HOST:IF, or HOST for all of its interfaces; the host's
+ * index in i, the interface (or "") in str. */
+static int want_capture_point(struct parser *p, const struct token *t, struct arg *a)
+{
+	const char *colon = t->kind == TOK_WORD ? strchr(t->text, ':') : NULL;
+	char host[CASE_NAME];
+	size_t hl = colon ? (size_t)(colon - t->text) : t->kind == TOK_WORD ? t->len : 0;
+	if (!hl || hl >= sizeof host || (colon && (!colon[1] || strlen(colon + 1) >= IFNAMSIZ)))
+		return perr(p, t->col, "expected HOST:INTERFACE or HOST, got '%s'", tok_shown(t));
+	snprintf(host, sizeof host, "%.*s", (int)hl, t->text);
+	int h = host_find(p->sc, host);
+	if (h < 0)
+		return perr(p, t->col, "unknown host '%s'", host);
+	*a = (struct arg){ .kind = ARG_NAME, .i = h, .str = strdup(colon ? colon + 1 : ""), .pos = a->pos };
+	return a->str ? 0 : perr(p, t->col, "out of memory");
+}
+
+/* A pcap filter expression, compiled once here so that a typo is an
+ * error of the case file, not of the run. */
+static int want_filter(struct parser *p, const struct group *grp, struct arg *a)
+{
+	char msg[256];
+	if (want_str(p, grp, a) < 0)
+		return -1;
+	if (memchr(a->str, '\0', a->len))
+		return perr(p, grp->t[0].col, "a filter cannot hold \\0");
+	if (capture_filter_check(a->str, msg, sizeof msg) < 0)
+		return perr(p, grp->t[0].col, "bad packet filter \"%s\": %s", a->str, msg);
+	return 0;
+}
+
 /* One argument group against one signature letter. */
 static int parse_one(struct parser *p, char letter, const struct group *grp, int ng_left,
 		     const struct group *next, struct step *st)
 {
 	const struct token *t = &grp->t[0];
 	int found = 0;
-	if (grp->n != 1 && letter != 'K' && letter != 'q')
+	if (grp->n != 1 && letter != 'K' && letter != 'q' && letter != 'B')
 		return perr(p, grp->t[1].col, "expected ',' or ')' after '%s'", tok_shown(t));
 	struct arg *a = arg_next(p, st, t);
 	if (!a)
@@ -413,6 +445,8 @@ static int parse_one(struct parser *p, char letter, const struct group *grp, int
 			? perr(p, t->col, "bad protocol number '%s' (0 to 65535)", t->text) : 0;
 	case 'H': return want_name(p, t, tbl_shut, "shutdown direction", a);
 	case 'q': return want_str(p, grp, a);
+	case 'h': return want_capture_point(p, t, a);
+	case 'B': return want_filter(p, grp, a);
 	case 'N':
 		a->kind = ARG_FLAG;
 		a->i = SOCK_NONBLOCK;

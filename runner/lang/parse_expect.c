@@ -124,7 +124,8 @@ static int parse_named(struct parser *p, const struct token *w, const struct ste
 		return perr(p, w->col, "unknown TCP state '%s' (ESTABLISHED, TIME_WAIT, LISTEN, ..., NONE)",
 			    w->text);
 	}
-	const struct name_val *names = st && st->opt && st->call && st->call->value == VAL_OPT ? st->opt->names : NULL;
+	const struct name_val *names = st && st->opt && st->call && st->call->value == VAL_OPT ? st->opt->names
+		: st && st->call ? st->call->names : NULL;
 	int found = 0;
 	if (names && names != tbl_errno && isalpha((unsigned char)w->text[0]))
 		e->i = table_find(names, w->text, &found);

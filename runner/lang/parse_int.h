@@ -32,6 +32,7 @@ struct parser {
 	struct frame frames[MAX_DEPTH + 1];
 	int depth;              /* frames[0] is the top level */
 	int host;               /* of the current `on` section, -1 before one */
+	struct topology *topo;  /* a topology line read as a step goes here; NULL: the case's */
 	int skipping;           /* in an `on ... when` section this variant leaves out */
 	int use_depth;
 	char **files;           /* every file name read, owned, freed with sc */
@@ -63,6 +64,8 @@ int parse_text(struct parser *p, const char *text, int fixture);
 int check_interfaces(struct parser *p);
 char *read_file(const char *path);
 int parse_step_line(struct parser *p, struct line_toks *lt);
+/* A finished step into the block being read (it takes what st owns). */
+int push_step(struct parser *p, struct step *st);
 int parse_cond(struct parser *p, const struct token *t, int *i, int end, struct cond **out);
 /* parse_expect.c: "= A [or B] [when COND] | ..." from t[i], for step st
  * (its call, and option, say what an answer may be). */

@@ -113,6 +113,12 @@ static void frame_push_step(struct parser *p, struct step *st)
 	f->items[f->n++] = *st;
 }
 
+int push_step(struct parser *p, struct step *st)
+{
+	frame_push_step(p, st);
+	return 0;
+}
+
 static int open_block(struct parser *p, struct step *st)
 {
 	if (p->depth == MAX_DEPTH) {
@@ -158,7 +164,7 @@ static int stmt_end(struct parser *p, struct line_toks *lt)
 		step_free(&st);
 		return perr(p, lt->t[1].col, "only 'repeat until error' takes an expected result");
 	}
-	static const struct call_def loop_result = { "repeat", "", "", VAL_ZERO, NULL, "", 0 };
+	static const struct call_def loop_result = { "repeat", "", "", VAL_ZERO, NULL, "", 0, NULL };
 	st.call = st.kind == STEP_UNTIL ? &loop_result : NULL;
 	int rc = parse_alts(p, lt->t, 1, lt->n, &st);
 	for (int i = 0; rc == 0 && i < st.nalts; i++)

@@ -146,30 +146,39 @@ const struct sockopt_def sockopt_table[] = {
 
 /* Calls, one row each: name, signature, value, handler. */
 const struct call_def call_table[] = {
-	{ "socket", "FT[RN", "FAMILY, TYPE[, PROTO][, NONBLOCK]", VAL_SOCK, call_socket, "a socket: INET|INET6, STREAM|DGRAM|RAW|SEQPACKET, TCP|UDP|UDPLITE|SCTP|MPTCP|ICMP|ICMPV6 or a number", 0 },
-	{ "bind", "sA", "s, ADDR:PORT", VAL_ZERO, call_bind, "bind to an address", 0 },
-	{ "listen", "s[i", "s[, BACKLOG]", VAL_ZERO, call_listen, "listen (backlog 128)", 0 },
-	{ "connect", "sC", "s, ADDR:PORT|UNSPEC", VAL_ZERO, call_connect, "connect (bounded by the step timeout); UNSPEC disconnects", 0 },
-	{ "accept", "s", "s", VAL_SOCK, call_accept, "accept a connection (bounded)", 0 },
-	{ "send", "sq*f", "s, \"DATA\"[, FLAG...]", VAL_COUNT, call_send, "send data", 0 },
-	{ "sendto", "sqA*f", "s, \"DATA\", ADDR:PORT[, FLAG...]", VAL_COUNT, call_send, "send data to an address", 0 },
-	{ "sendmsg", "sq[A*K", "s, \"DATA\"[, ADDR:PORT][, from ADDR][, dev IF][, ttl N][, hoplimit N][, tos N][, segment N][, FLAG...]", VAL_COUNT, call_sendmsg, "send with ancillary data: source address or interface (PKTINFO), TTL, hop limit, TOS, UDP_SEGMENT", 0 },
-	{ "recv", "s[i*f", "s[, SIZE][, FLAG...]", VAL_DATA, call_recv, "receive (size 65536): the data", 0 },
-	{ "recvfrom", "s[i*f", "s[, SIZE][, FLAG...]", VAL_DATA, call_recv, "receive: the data and the sender (from)", 1 },
-	{ "recvmsg", "s[i*f", "s[, SIZE][, FLAG...]", VAL_DATA, call_recvmsg, "receive with ancillary data: from, to, dev, ttl, tos, len", 1 },
-	{ "recverr", "s*f", "s[, DONTWAIT]", VAL_ERR, call_recverr, "one error from the error queue (waits, bounded, for one to come unless DONTWAIT): errno, from, origin, icmp type and code, info", 1 },
-	{ "shutdown", "sH", "s, RD|WR|RDWR", VAL_ZERO, call_shutdown, "shut a direction down", 0 },
-	{ "close", "s", "s", VAL_ZERO, call_close, "close the socket", 0 },
-	{ "getsockname", "s", "s", VAL_PORT, call_getname, "the local port (address in the record)", 0 },
-	{ "getpeername", "s", "s", VAL_PORT, call_getname, "the peer's port (address in the record)", 0 },
-	{ "setsockopt", "sO", "s, [LEVEL,] OPTION, VALUE...", VAL_ZERO, call_setsockopt, "set an option (see help options)", 0 },
-	{ "getsockopt", "so", "s, [LEVEL,] OPTION", VAL_OPT, call_getsockopt, "read an option, in its shape", 0 },
-	{ "state", "S", "s | LOCAL:PORT, PEER:PORT", VAL_STATE, call_state, "the TCP state, through sock_diag", 0 },
-	{ "ifindex", "n", "IF", VAL_NUMBER, call_ifindex, "the interface's index in the step's host (ENODEV: none); a scope `%$i`", 0 },
-	{ "sleep", "i", "MS", VAL_ZERO, call_sleep, "wait", 0 },
-	{ "exec", "X", "-- PROGRAM ARG...", VAL_EXIT, call_exec, "run a program in the host (only with --allow-exec)", 0 },
-	{ NULL, NULL, NULL, VAL_ZERO, NULL, NULL, 0 },
+	{ "socket", "FT[RN", "FAMILY, TYPE[, PROTO][, NONBLOCK]", VAL_SOCK, call_socket, "a socket: INET|INET6, STREAM|DGRAM|RAW|SEQPACKET, TCP|UDP|UDPLITE|SCTP|MPTCP|ICMP|ICMPV6 or a number", 0, NULL },
+	{ "bind", "sA", "s, ADDR:PORT", VAL_ZERO, call_bind, "bind to an address", 0, NULL },
+	{ "listen", "s[i", "s[, BACKLOG]", VAL_ZERO, call_listen, "listen (backlog 128)", 0, NULL },
+	{ "connect", "sC", "s, ADDR:PORT|UNSPEC", VAL_ZERO, call_connect, "connect (bounded by the step timeout); UNSPEC disconnects", 0, NULL },
+	{ "accept", "s", "s", VAL_SOCK, call_accept, "accept a connection (bounded)", 0, NULL },
+	{ "send", "sq*f", "s, \"DATA\"[, FLAG...]", VAL_COUNT, call_send, "send data", 0, NULL },
+	{ "sendto", "sqA*f", "s, \"DATA\", ADDR:PORT[, FLAG...]", VAL_COUNT, call_send, "send data to an address", 0, NULL },
+	{ "sendmsg", "sq[A*K", "s, \"DATA\"[, ADDR:PORT][, from ADDR][, dev IF][, ttl N][, hoplimit N][, tos N][, segment N][, FLAG...]", VAL_COUNT, call_sendmsg, "send with ancillary data: source address or interface (PKTINFO), TTL, hop limit, TOS, UDP_SEGMENT", 0, NULL },
+	{ "recv", "s[i*f", "s[, SIZE][, FLAG...]", VAL_DATA, call_recv, "receive (size 65536): the data", 0, NULL },
+	{ "recvfrom", "s[i*f", "s[, SIZE][, FLAG...]", VAL_DATA, call_recv, "receive: the data and the sender (from)", 1, NULL },
+	{ "recvmsg", "s[i*f", "s[, SIZE][, FLAG...]", VAL_DATA, call_recvmsg, "receive with ancillary data: from, to, dev, ttl, tos, len", 1, NULL },
+	{ "recverr", "s*f", "s[, DONTWAIT]", VAL_ERR, call_recverr, "one error from the error queue (waits, bounded, for one to come unless DONTWAIT): errno, from, origin, icmp type and code, info", 1, NULL },
+	{ "shutdown", "sH", "s, RD|WR|RDWR", VAL_ZERO, call_shutdown, "shut a direction down", 0, NULL },
+	{ "close", "s", "s", VAL_ZERO, call_close, "close the socket", 0, NULL },
+	{ "getsockname", "s", "s", VAL_PORT, call_getname, "the local port (address in the record)", 0, NULL },
+	{ "getpeername", "s", "s", VAL_PORT, call_getname, "the peer's port (address in the record)", 0, NULL },
+	{ "setsockopt", "sO", "s, [LEVEL,] OPTION, VALUE...", VAL_ZERO, call_setsockopt, "set an option (see help options)", 0, NULL },
+	{ "getsockopt", "so", "s, [LEVEL,] OPTION", VAL_OPT, call_getsockopt, "read an option, in its shape", 0, NULL },
+	{ "state", "S", "s | LOCAL:PORT, PEER:PORT", VAL_STATE, call_state, "the TCP state, through sock_diag", 0, NULL },
+	{ "ifindex", "n", "IF", VAL_NUMBER, call_ifindex, "the interface's index in the step's host (ENODEV: none); a scope `%$i`", 0, NULL },
+	{ "packets", "hB", "HOST:IF|HOST, \"FILTER\"", VAL_NUMBER, call_packets, "frames captured so far (a `capture` line) that match a pcap filter; waits, bounded, for the count the step expects", 0, NULL },
+	{ "sleep", "i", "MS", VAL_ZERO, call_sleep, "wait", 0, NULL },
+	{ "exec", "X", "-- PROGRAM ARG...", VAL_EXIT, call_exec, "run a program in the host (only with --allow-exec)", 0, NULL },
+	{ NULL, NULL, NULL, VAL_ZERO, NULL, NULL, 0, NULL },
 };
+const struct name_val tbl_dad[] = {
+	{ "done", 0 }, { "dadfailed", 1 }, { "tentative", 2 }, { NULL, 0 },
+};
+const struct call_def call_topology_def = { "topology", "", "", VAL_ZERO, call_topology,
+	"a topology line run as a step", 0, NULL };
+const struct call_def call_wait_def = { "wait", "", "", VAL_NUMBER, call_wait,
+	"wait HOST:IF dad: until no IPv6 address there is tentative", 0, tbl_dad };
+
 /* An entry matches its full name or what follows one of its '_': "INET"
  * for AF_INET, "STREAM" for SOCK_STREAM, "DO" for IP_PMTUDISC_DO. */
 static int name_matches(const char *entry, const char *name)

@@ -77,6 +77,8 @@ extern const struct sockopt_def sockopt_table[];  /* ends with a NULL name */
  *   i integer  q "string" (or "string" * N)   n interface name or index
  *   O option name and value   o option name
  *   H shutdown how   S state target (socket, or two addresses)
+ *   h a capture point: HOST:IF, or HOST (all its interfaces)
+ *   B a pcap filter expression, "..."
  *   f a message flag   K a message flag or a `from|dev|ttl|hoplimit|tos|
  *   segment VALUE` ancillary item   X a program and its arguments after "--"
  * '[' makes the rest optional (an optional argument that does not fit its
@@ -102,9 +104,14 @@ struct call_def {
 	call_fn *run;
 	const char *summary;
 	int msg;                    /* its outcome has message details (from, to, ttl ...) */
+	const struct name_val *names; /* VAL_NUMBER values by name (wait: done, tentative ...) */
 };
 const struct call_def *call_find(const char *name);
 extern const struct call_def call_table[];        /* ends with a NULL name */
+/* Not in the table (they have no call syntax): a topology line run as a
+ * step, and `wait HOST:IF dad`. */
+extern const struct call_def call_topology_def, call_wait_def;
+extern const struct name_val tbl_dad[];        /* done, dadfailed, tentative */
 
 /* The registry as text: `netrepro help calls` / `help options`. md: the
  * README's Markdown lists, which a test compares with the README. */
@@ -114,6 +121,7 @@ void registry_print_options(FILE *f, int md);
 /* Handlers, in runner/exec/. */
 call_fn call_socket, call_bind, call_listen, call_connect, call_accept, call_send,
 	call_recv, call_sendmsg, call_recvmsg, call_recverr, call_shutdown, call_close,
-	call_getname, call_setsockopt, call_getsockopt, call_state, call_sleep, call_exec, call_ifindex;
+	call_getname, call_setsockopt, call_getsockopt, call_state, call_sleep, call_exec, call_ifindex,
+	call_packets, call_topology, call_wait;
 
 #endif

@@ -7,6 +7,7 @@
 #include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
@@ -16,6 +17,8 @@
 #include <unistd.h>
 
 #define MARK "NETREPRO-"
+/* Where a guest's run writes its packet captures. */
+#define GUEST_CAPTURES "/tmp/caps"
 
 /* 'it''s' quoting for the init script. */
 static void sh_quote(FILE *f, const char *s)
@@ -129,8 +132,8 @@ static void write_init_run(FILE *f, const struct guest_opts *o)
 	char cwd[4096];
 	fprintf(f, "cd ");
 	sh_quote(f, getcwd(cwd, sizeof cwd) ? cwd : "/");
-	fprintf(f, " || fail RUN-FAILED cd\n/netrepro/netrepro run -j 1 --timeout %g --json /tmp/run.json",
-		o->case_timeout_s);
+	fprintf(f, " || fail RUN-FAILED cd\n/netrepro/netrepro run -j 1 --timeout %g --json /tmp/run.json"
+		" --captures " GUEST_CAPTURES, o->case_timeout_s);
 	for (int i = 0; i < o->npaths; i++) {
 		fputc(' ', f);
 		sh_quote(f, o->paths[i]);
@@ -139,6 +142,10 @@ static void write_init_run(FILE *f, const struct guest_opts *o)
 		   "[ -s /tmp/run.json ] || fail RUN-FAILED rc=$rc\n"
 		   "{ echo \"" MARK "RECORD-BEGIN rc=$rc\"; $B base64 /tmp/run.json;"
 		   " echo \"" MARK "RECORD-END $($B wc -c < /tmp/run.json)\"; } > $out\n"
+		   /* the packet captures, as one tar, after the record */
+		   "if [ -d " GUEST_CAPTURES " ]; then $B tar -C " GUEST_CAPTURES " -cf /tmp/caps.tar . &&"
+		   " { echo \"" MARK "CAPTURES-BEGIN\"; $B base64 /tmp/caps.tar;"
+		   " echo \"" MARK "CAPTURES-END $($B wc -c < /tmp/caps.tar)\"; } > $out; fi\n"
 		   "$B poweroff -f\n");
 }
 
@@ -318,6 +325,86 @@ static json_t *parse_record(const char *rec, char *err, size_t len)
 	return j;
 }
 
+/* The text between MARK what-BEGIN and MARK what-END N in s, decoded: N
+ * bytes into *out (allocated), or -1 when absent or damaged. */
+static long marked_block(const char *s, const char *what, unsigned char **out)
+{
+	char begin_mark[64], end_mark[64];
+	snprintf(begin_mark, sizeof begin_mark, MARK "%s-BEGIN", what);
+	snprintf(end_mark, sizeof end_mark, MARK "%s-END ", what);
+	const char *begin = strstr(s, begin_mark), *end = begin ? strstr(begin, end_mark) : NULL;
+	const char *data = begin ? strchr(begin, '\n') : NULL;
+	*out = NULL;
+	if (!begin || !end || !data || ++data > end)
+		return -1;
+	*out = malloc((size_t)(end - data) + 1);
+	long n = *out ? base64_decode(data, (size_t)(end - data), *out) : -1;
+	if (n < 0 || n != atol(end + strlen(end_mark))) {
+		free(*out);
+		*out = NULL;
+		return -1;
+	}
+	return n;
+}
+
+/* Each capture of the record: its file renamed from the guest's folder to
+ * dir (relative to the record), or, when the files did not come back,
+ * no file and a note saying so. */
+static void rename_captures(json_t *rec, const char *dir, const char *why)
+{
+	size_t i, k, plen = strlen(GUEST_CAPTURES);
+	json_t *c, *cap;
+	json_array_foreach(json_object_get(rec, "cases"), i, c)
+		json_array_foreach(json_object_get(c, "captures"), k, cap) {
+			const char *file = json_string_value(json_object_get(cap, "file"));
+			if (!file || strncmp(file, GUEST_CAPTURES, plen))
+				continue;
+			char *moved = NULL;
+			if (why || asprintf(&moved, "%s%s", dir, file + plen) < 0) {
+				json_object_set_new(cap, "file", json_null());
+				json_object_set_new(cap, "note", json_string(why ? why : "out of memory"));
+			} else {
+				json_object_set_new(cap, "file", json_string(moved));
+			}
+			free(moved);
+		}
+}
+
+/* The captures a guest sent after its record, unpacked into
+ * OUT/<kernel>.captures/ with tar, and the record's names made to match. */
+static void carry_captures(const char *serial, const struct guest_opts *o, const struct kernel *k, json_t *rec)
+{
+	char *s = read_text(serial), dir[PATH_MAX], tar[PATH_MAX * 2 + 16];
+	unsigned char *raw = NULL;
+	long n = s ? marked_block(s, "CAPTURES", &raw) : -1;
+	const char *why = NULL;
+	free(s);
+	snprintf(dir, sizeof dir, "%s.captures", k->name);
+	char where[PATH_MAX * 2];
+	snprintf(where, sizeof where, "%s/%s", o->out ? o->out : ".", dir);
+	snprintf(tar, sizeof tar, "%s.tar", where);
+	FILE *f = n >= 0 ? fopen(tar, "wb") : NULL;
+	if (n < 0)
+		why = "the pcap files did not come back from the guest (none sent, or damaged on the serial line)";
+	else if (!f || fwrite(raw, 1, (size_t)n, f) != (size_t)n)
+		why = "the pcap files came back from the guest but could not be written";
+	if (f && fclose(f) && !why)
+		why = "the pcap files came back from the guest but could not be written";
+	free(raw);
+	if (!why) {
+		char *const untar[] = { "tar", "-xf", tar, "-C", where, NULL };
+		size_t got;
+		char *said = NULL;
+		if (make_dirs(where) < 0)
+			why = "the pcap files came back from the guest but their folder could not be made";
+		else if (!(said = capture(untar, &got)))
+			why = "the pcap files came back from the guest but tar could not unpack them";
+		free(said);
+		unlink(tar);
+	}
+	rename_captures(rec, dir, why);
+}
+
 static void scratch(const struct guest_opts *o, const struct kernel *k, const char *what,
 		    char *buf, size_t len)
 {
@@ -354,6 +441,8 @@ json_t *guest_run(const struct kernel *k, const struct guest_opts *o, char **con
 	if (!j)
 		*console = console_tail(con, 25);
 	else
+		carry_captures(rec, o, k, j);
+	if (j)
 		json_object_set_new(j, "guest", json_pack("{s:s, s:s, s:f}", "accel", o->accel,
 							  "kernel", k->name, "wall_s", clock_now() - t0));
 	return j;

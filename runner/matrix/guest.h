@@ -58,6 +58,7 @@ struct guest_opts {
 	double timeout_s;       /* the whole guest: boot, run, power off */
 	double case_timeout_s;
 	const char *workdir;    /* scratch space for the initramfs and logs */
+	const char *out;        /* where the records go: a guest's captures land in OUT/<kernel>.captures/ */
 };
 
 /* Boots k and runs the cases. Returns the guest's run record, or NULL with

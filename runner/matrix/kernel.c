@@ -12,10 +12,12 @@
 #include <unistd.h>
 
 /* What netrepro's cases need of the kernel beyond the core: veth pairs and
- * sock_diag for TCP states (required), bridges for LANs (loaded when the
- * kernel has them; a case with a bridge then says the kernel lacks it). */
+ * sock_diag for TCP states (required); bridges for LANs, netem and packet
+ * sockets for captures (loaded when the kernel has them; a case that needs
+ * one then says the kernel lacks it). */
 static const struct { const char *name; int required; } wanted_modules[] = {
-	{ "veth", 1 }, { "inet_diag", 1 }, { "tcp_diag", 1 }, { "bridge", 0 }, { NULL, 0 },
+	{ "veth", 1 }, { "inet_diag", 1 }, { "tcp_diag", 1 }, { "bridge", 0 },
+	{ "sch_netem", 0 }, { "af_packet", 0 }, { NULL, 0 },
 };
 
 /* Runs argv in dir with stdout and stderr to log; 0 if it exits 0. */

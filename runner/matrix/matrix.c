@@ -364,7 +364,8 @@ static int prepare(struct plan *p, char *cache)
 	p->guest = (struct guest_opts){ .netrepro = p->self, .paths = p->paths, .npaths = p->npaths,
 					.files = files, .nfiles = nfiles, .accel = "tcg",
 					.timeout_s = p->cli.guest_timeout_s,
-					.case_timeout_s = p->cli.timeout_s, .workdir = p->work };
+					.case_timeout_s = p->cli.timeout_s, .workdir = p->work,
+					.out = p->cli.out };
 	return 0;
 }
 

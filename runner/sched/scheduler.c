@@ -36,6 +36,7 @@ json_t *sched_case_base(const struct scenario *sc)
 		.refs = (const char *const *)sc->refs, .nrefs = sc->nrefs,
 		.variant_names = (const char *const *)sc->variant_names,
 		.variant_values = (const char *const *)sc->variant_values, .nvariants = sc->nvariants,
+		.nondeterministic = sc->nondeterministic,
 	};
 	return record_case(&ci);
 }

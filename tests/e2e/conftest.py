@@ -83,7 +83,9 @@ def write_case(project, rel, body):
 
 
 SYSCTLS = ["net/ipv4/ip_local_port_range", "net/ipv4/tcp_timestamps",
-           "net/ipv4/tcp_tw_reuse", "net/ipv6/bindv6only"]
+           "net/ipv4/tcp_tw_reuse", "net/ipv6/bindv6only", "net/ipv4/igmp_qrv",
+           "net/ipv4/ip_nonlocal_bind", "net/ipv6/ip_nonlocal_bind", "net/ipv4/ip_forward",
+           "net/ipv6/conf/all/forwarding", "net/ipv4/tcp_tw_reuse_delay"]
 
 
 def host_snapshot():
@@ -91,6 +93,11 @@ def host_snapshot():
     snap["netns"] = subprocess.run(["ip", "netns", "list"], capture_output=True, text=True).stdout
     out = subprocess.run(["ip", "-o", "link"], capture_output=True, text=True, check=True).stdout
     snap["links"] = sorted(l.split(":")[1].strip().split("@")[0] for l in out.splitlines())
+    # addresses, routes and queues of the host's own interfaces
+    for what, cmd in (("addrs", ["ip", "-o", "addr"]), ("routes", ["ip", "-o", "route", "show", "table", "all"]),
+                      ("routes6", ["ip", "-o", "-6", "route", "show", "table", "all"]),
+                      ("qdiscs", ["tc", "qdisc", "show"])):
+        snap[what] = subprocess.run(cmd, capture_output=True, text=True).stdout
     for name in SYSCTLS:
         try:
             with open("/proc/sys/" + name) as f:

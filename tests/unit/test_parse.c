@@ -209,13 +209,13 @@ static void test_bridge(void **state)
 	assert_int_equal(sc->bridges[0].host, 3);
 	assert_int_equal(sc->bridges[0].pos.line, 2);
 	assert_int_equal(sc->bridges[0].pos.col, 8);
-	assert_int_equal(sc->nlinks, 3);
+	assert_int_equal(sc->topo.nlinks, 3);
 	const char *ports[] = { "p1", "p2", "p3" }, *ends[] = { "eth0", "eth0", "eth1" };
 	for (int i = 0; i < 3; i++) {
-		assert_int_equal(sc->links[i].a, i);
-		assert_string_equal(sc->links[i].ifa, ends[i]);
-		assert_int_equal(sc->links[i].b, 3);
-		assert_string_equal(sc->links[i].ifb, ports[i]);
+		assert_int_equal(sc->topo.links[i].a, i);
+		assert_string_equal(sc->topo.links[i].ifa, ends[i]);
+		assert_int_equal(sc->topo.links[i].b, 3);
+		assert_string_equal(sc->topo.links[i].ifb, ports[i]);
 	}
 	case_file_free(&cf);
 }
@@ -294,74 +294,74 @@ static void test_topology(void **state)
 	assert_string_equal(sc->hosts[1], "b");
 	assert_string_equal(sc->hosts[2], "c");
 
-	assert_int_equal(sc->nlinks, 2);
-	assert_int_equal(sc->links[0].a, 0);
-	assert_string_equal(sc->links[0].ifa, "eth0");
-	assert_int_equal(sc->links[0].b, 1);
-	assert_string_equal(sc->links[0].ifb, "eth0");
-	assert_string_equal(sc->links[0].pos.file, fx);
-	assert_int_equal(sc->links[0].pos.line, 3);
-	assert_int_equal(sc->links[0].pos.col, 1);
-	assert_int_equal(sc->links[1].a, 1);
-	assert_string_equal(sc->links[1].ifa, "eth1");
-	assert_int_equal(sc->links[1].b, 2);
-	assert_string_equal(sc->links[1].ifb, "eth0");
-	assert_string_equal(sc->links[1].pos.file, case_path("topo"));
-	assert_int_equal(sc->links[1].pos.line, 10);
+	assert_int_equal(sc->topo.nlinks, 2);
+	assert_int_equal(sc->topo.links[0].a, 0);
+	assert_string_equal(sc->topo.links[0].ifa, "eth0");
+	assert_int_equal(sc->topo.links[0].b, 1);
+	assert_string_equal(sc->topo.links[0].ifb, "eth0");
+	assert_string_equal(sc->topo.links[0].pos.file, fx);
+	assert_int_equal(sc->topo.links[0].pos.line, 3);
+	assert_int_equal(sc->topo.links[0].pos.col, 1);
+	assert_int_equal(sc->topo.links[1].a, 1);
+	assert_string_equal(sc->topo.links[1].ifa, "eth1");
+	assert_int_equal(sc->topo.links[1].b, 2);
+	assert_string_equal(sc->topo.links[1].ifb, "eth0");
+	assert_string_equal(sc->topo.links[1].pos.file, case_path("topo"));
+	assert_int_equal(sc->topo.links[1].pos.line, 10);
 
 	static const struct { int host; const char *cidr; int dad, line, col; } addrs[] = {
 		{ 0, "10.0.1.1/24", 0, 4, 13 }, { 0, "fd00:1::1/64", 0, 4, 25 },
 		{ 1, "10.0.1.2/24", 1, 5, 13 }, { 1, "fd00:1::2/64", 1, 5, 25 },
 	};
-	assert_int_equal(sc->naddrs, 4);
+	assert_int_equal(sc->topo.naddrs, 4);
 	for (int i = 0; i < 4; i++) {
-		assert_int_equal(sc->addrs[i].host, addrs[i].host);
-		assert_string_equal(sc->addrs[i].ifname, "eth0");
-		assert_string_equal(sc->addrs[i].cidr, addrs[i].cidr);
-		assert_int_equal(sc->addrs[i].dad, addrs[i].dad);
-		assert_string_equal(sc->addrs[i].pos.file, fx);
-		assert_int_equal(sc->addrs[i].pos.line, addrs[i].line);
-		assert_int_equal(sc->addrs[i].pos.col, addrs[i].col);
+		assert_int_equal(sc->topo.addrs[i].host, addrs[i].host);
+		assert_string_equal(sc->topo.addrs[i].ifname, "eth0");
+		assert_string_equal(sc->topo.addrs[i].cidr, addrs[i].cidr);
+		assert_int_equal(sc->topo.addrs[i].dad, addrs[i].dad);
+		assert_string_equal(sc->topo.addrs[i].pos.file, fx);
+		assert_int_equal(sc->topo.addrs[i].pos.line, addrs[i].line);
+		assert_int_equal(sc->topo.addrs[i].pos.col, addrs[i].col);
 	}
 
 	static const struct { int host; enum topo_set_kind kind; unsigned mtu; int col; } sets[] = {
 		{ 0, SET_DOWN, 0, 12 }, { 0, SET_MULTICAST_OFF, 0, 17 }, { 0, SET_MTU, 1400, 31 },
 		{ 2, SET_UP, 0, 12 }, { 2, SET_MULTICAST_ON, 0, 15 },
 	};
-	assert_int_equal(sc->nsets, 5);
+	assert_int_equal(sc->topo.nsets, 5);
 	for (int i = 0; i < 5; i++) {
-		assert_int_equal(sc->sets[i].host, sets[i].host);
-		assert_string_equal(sc->sets[i].ifname, "eth0");
-		assert_int_equal(sc->sets[i].kind, sets[i].kind);
-		assert_int_equal(sc->sets[i].mtu, sets[i].mtu);
-		assert_int_equal(sc->sets[i].pos.line, i < 3 ? 11 : 12);
-		assert_int_equal(sc->sets[i].pos.col, sets[i].col);
+		assert_int_equal(sc->topo.sets[i].host, sets[i].host);
+		assert_string_equal(sc->topo.sets[i].ifname, "eth0");
+		assert_int_equal(sc->topo.sets[i].kind, sets[i].kind);
+		assert_int_equal(sc->topo.sets[i].mtu, sets[i].mtu);
+		assert_int_equal(sc->topo.sets[i].pos.line, i < 3 ? 11 : 12);
+		assert_int_equal(sc->topo.sets[i].pos.col, sets[i].col);
 	}
 
 	static const struct { int host; const char *dst, *via, *dev; } routes[] = {
 		{ 0, "default", "10.0.1.2", "" }, { 0, "10.9.0.0/16", "10.0.1.2", "eth0" },
 		{ 1, "default6", "", "eth0" }, { 2, "224.0.0.0/4", "", "eth0" },
 	};
-	assert_int_equal(sc->nroutes, 4);
+	assert_int_equal(sc->topo.nroutes, 4);
 	for (int i = 0; i < 4; i++) {
-		assert_int_equal(sc->routes[i].host, routes[i].host);
-		assert_string_equal(sc->routes[i].dst, routes[i].dst);
-		assert_string_equal(sc->routes[i].via, routes[i].via);
-		assert_string_equal(sc->routes[i].dev, routes[i].dev);
-		assert_int_equal(sc->routes[i].pos.line, 13 + i);
+		assert_int_equal(sc->topo.routes[i].host, routes[i].host);
+		assert_string_equal(sc->topo.routes[i].dst, routes[i].dst);
+		assert_string_equal(sc->topo.routes[i].via, routes[i].via);
+		assert_string_equal(sc->topo.routes[i].dev, routes[i].dev);
+		assert_int_equal(sc->topo.routes[i].pos.line, 13 + i);
 	}
 
-	assert_int_equal(sc->nsysctls, 2);
-	assert_int_equal(sc->sysctls[0].host, 0);
-	assert_string_equal(sc->sysctls[0].name, "net.ipv4.ip_local_port_range");
-	assert_string_equal(sc->sysctls[0].value, "40000 40007");
-	assert_int_equal(sc->sysctls[0].pos.line, 17);
-	assert_int_equal(sc->sysctls[0].pos.col, 10);
-	assert_int_equal(sc->sysctls[1].host, 1);
-	assert_string_equal(sc->sysctls[1].name, "net.ipv6.conf.all.forwarding");
-	assert_string_equal(sc->sysctls[1].value, "1");
-	assert_int_equal(sc->sysctls[1].pos.line, 18);
-	assert_int_equal(sc->sysctls[1].pos.col, 12);
+	assert_int_equal(sc->topo.nsysctls, 2);
+	assert_int_equal(sc->topo.sysctls[0].host, 0);
+	assert_string_equal(sc->topo.sysctls[0].name, "net.ipv4.ip_local_port_range");
+	assert_string_equal(sc->topo.sysctls[0].value, "40000 40007");
+	assert_int_equal(sc->topo.sysctls[0].pos.line, 17);
+	assert_int_equal(sc->topo.sysctls[0].pos.col, 10);
+	assert_int_equal(sc->topo.sysctls[1].host, 1);
+	assert_string_equal(sc->topo.sysctls[1].name, "net.ipv6.conf.all.forwarding");
+	assert_string_equal(sc->topo.sysctls[1].value, "1");
+	assert_int_equal(sc->topo.sysctls[1].pos.line, 18);
+	assert_int_equal(sc->topo.sysctls[1].pos.col, 12);
 
 	assert_int_equal(sc->nreqs, 4);
 	assert_int_equal(sc->reqs[0].kind, REQ_ROOT);
@@ -401,12 +401,12 @@ static void test_sysctl_values(void **state)
 		"sysctl a net.ipv4.conf.all.rp_filter = \"2 # not a comment\"\n"
 		"sysctl a net.ipv4.x = -1\n");
 	const struct scenario *sc = cf.sc[0];
-	assert_int_equal(sc->nsysctls, 5);
-	assert_string_equal(sc->sysctls[0].value, "40001-40003,40005,40007");
-	assert_string_equal(sc->sysctls[1].value, "40000 40099");
-	assert_string_equal(sc->sysctls[2].value, "4096");
-	assert_string_equal(sc->sysctls[3].value, "2 # not a comment");
-	assert_string_equal(sc->sysctls[4].value, "-1");
+	assert_int_equal(sc->topo.nsysctls, 5);
+	assert_string_equal(sc->topo.sysctls[0].value, "40001-40003,40005,40007");
+	assert_string_equal(sc->topo.sysctls[1].value, "40000 40099");
+	assert_string_equal(sc->topo.sysctls[2].value, "4096");
+	assert_string_equal(sc->topo.sysctls[3].value, "2 # not a comment");
+	assert_string_equal(sc->topo.sysctls[4].value, "-1");
 	case_file_free(&cf);
 }
 
@@ -419,9 +419,9 @@ static void test_nested_fixtures(void **state)
 	assert_string_equal(sc->hosts[0], "x");
 	assert_string_equal(sc->hosts[1], "y");
 	assert_string_equal(sc->hosts[2], "z");
-	assert_int_equal(sc->nlinks, 1);
-	assert_string_equal(sc->links[0].pos.file, fixture_path("outer.net"));
-	assert_int_equal(sc->links[0].pos.line, 3);
+	assert_int_equal(sc->topo.nlinks, 1);
+	assert_string_equal(sc->topo.links[0].pos.file, fixture_path("outer.net"));
+	assert_int_equal(sc->topo.links[0].pos.line, 3);
 	/* every file read, in the order read */
 	assert_string_equal(sc->strings[0], fixture_path("outer.net"));
 	assert_string_equal(sc->strings[1], fixture_path("inner.net"));
@@ -964,19 +964,19 @@ static void test_variants(void **state)
 
 		/* `when` keeps a topology line in some variants only */
 		assert_int_equal(sc->nhosts, w == 'b' ? 2 : 1);
-		assert_int_equal(sc->naddrs, w == 'b' ? 0 : 1);
-		if (sc->naddrs) {
+		assert_int_equal(sc->topo.naddrs, w == 'b' ? 0 : 1);
+		if (sc->topo.naddrs) {
 			snprintf(buf, sizeof buf, "10.0.%d.1/24", v);
-			assert_string_equal(sc->addrs[0].cidr, buf);
-			assert_int_equal(sc->addrs[0].pos.col, 11);
+			assert_string_equal(sc->topo.addrs[0].cidr, buf);
+			assert_int_equal(sc->topo.addrs[0].pos.col, 11);
 		}
-		assert_int_equal(sc->nroutes, v == 2 && w == 'c');
-		if (sc->nroutes)
-			assert_string_equal(sc->routes[0].dev, "lo");
-		assert_int_equal(sc->nsysctls, 1);
+		assert_int_equal(sc->topo.nroutes, v == 2 && w == 'c');
+		if (sc->topo.nroutes)
+			assert_string_equal(sc->topo.routes[0].dev, "lo");
+		assert_int_equal(sc->topo.nsysctls, 1);
 		snprintf(buf, sizeof buf, "net.ipv4.conf.lo.%c", w);
-		assert_string_equal(sc->sysctls[0].name, buf);
-		assert_string_equal(sc->sysctls[0].value, vs);
+		assert_string_equal(sc->topo.sysctls[0].name, buf);
+		assert_string_equal(sc->topo.sysctls[0].value, vs);
 
 		/* $var in steps: arguments, expectations, strings, addresses */
 		const struct step *st = step_at(sc, 1);
@@ -1029,10 +1029,10 @@ static void test_variant_guards_numeric(void **state)
 	/* a fixture sees the case's variants */
 	cf = load_ok("fxvar", "vary v = 1, 9\nuse fixtures/varaddr.net\n");
 	assert_int_equal(cf.n, 2);
-	assert_int_equal(cf.sc[0]->naddrs, 1);
-	assert_string_equal(cf.sc[0]->addrs[0].cidr, "10.1.0.1/8");
-	assert_string_equal(cf.sc[0]->addrs[0].pos.file, fixture_path("varaddr.net"));
-	assert_int_equal(cf.sc[1]->naddrs, 0);
+	assert_int_equal(cf.sc[0]->topo.naddrs, 1);
+	assert_string_equal(cf.sc[0]->topo.addrs[0].cidr, "10.1.0.1/8");
+	assert_string_equal(cf.sc[0]->topo.addrs[0].pos.file, fixture_path("varaddr.net"));
+	assert_int_equal(cf.sc[1]->topo.naddrs, 0);
 	case_file_free(&cf);
 }
 
@@ -1475,7 +1475,27 @@ static const struct err_case step_errors[] = {
 	{ PRE "  for p in 1-5\n", 4, 3, "usage: for NAME in FROM..TO" },
 	{ PRE "  for s in 1..5\n", 4, 7, "'s' is already a socket" },
 	{ PRE "  repeat 2\n  on a\n  end\n", 5, 3, "'on' inside a block" },
-	{ PRE "  repeat 2\nhost b\nend\n", 5, 1, "'host' inside a block" },
+	{ PRE "  repeat 2\nhost b\nend\n", 5, 1, "'host' after the first 'on'" },
+	{ PRE "use fixtures/pair.net\n", 4, 1, "'use' after the first 'on'" },
+	{ PRE "  link del a:eth0 b:eth0\n", 4, 3, "usage: link del HOST:IF" },
+	{ "host a\nlink del a:eth0\n", 2, 6, "'link del' is a step: write it under 'on HOST'" },
+	{ "host a\nwait a:lo dad\n", 2, 1, "'wait' is a step: write it under 'on HOST'" },
+	{ PRE "  wait a:lo done\n", 4, 3, "usage: wait HOST:IF dad" },
+	{ PRE "  packets(a:lo, \"udp\")\n", 4, 11, "nothing captures a:lo: add 'capture a:lo'" },
+	{ PRE "  packets(a, \"tcp[\")\n", 4, 14, "bad packet filter \"tcp[\"" },
+	{ PRE "  packets(z:lo, \"udp\")\n", 4, 11, "unknown host 'z'" },
+	{ PRE "  netem a:lo delay 5\n", 4, 20, "bad delay '5' (a time" },
+	{ PRE "  netem a:lo loss 101%\n", 4, 19, "bad loss '101%'" },
+	{ PRE "  netem a:lo delay nanms\n", 4, 20, "bad delay 'nanms'" },
+	{ PRE "  netem a:lo jitter 5ms\n", 4, 14, "jitter needs a delay" },
+	{ PRE "  netem a:lo rate fast\n", 4, 19, "bad rate 'fast'" },
+	{ PRE "  netem a:lo delay 1ms delay 2ms\n", 4, 24, "'delay' twice" },
+	{ PRE "  netem a:lo bogus 1\n", 4, 14, "unknown netem setting 'bogus'" },
+	{ "host a\ncapture a:lo\ncapture a:lo\n", 3, 9, "a second capture of a:lo" },
+	{ PRE "  capture a:eth9\n", 4, 11, "host a has no interface 'eth9'" },
+	/* a topology step's expectation starts at its first '=' (a sysctl's second) */
+	{ PRE "  addr a:lo 10.0.0.1/8 = EEXIST or\n", 4, 33, "missing expected result after 'or'" },
+	{ PRE "  sysctl a net.ipv4.ip_forward = 1 = ok or\n", 4, 41, "missing expected result after 'or'" },
 	{ PRE "  repeat 1\n  repeat 1\n  repeat 1\n  repeat 1\n  repeat 1\n  repeat 1\n"
 	  "  repeat 1\n  repeat 1\n  repeat 1\n", 12, 3, "blocks nested too deeply" },
 	/* lexing */

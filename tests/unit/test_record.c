@@ -225,7 +225,7 @@ static void test_case_from_lines(void **state)
 	assert_int_equal(record_case_take_line(c, line), 0);
 	free(line);
 	assert_int_equal(record_case_take_line(c, "{\"result\": {\"status\": \"KNOWN-BUG\"}}"), 0);
-	line = record_result_line(ST_FAIL, NULL, 7);
+	line = record_result_line(ST_FAIL, NULL, 7, NULL);
 	assert_int_equal(record_case_take_line(c, line), 1);
 	free(line);
 	assert_int_equal(record_case_status(c), ST_FAIL);
@@ -234,6 +234,29 @@ static void test_case_from_lines(void **state)
 	record_case_close(c, ST_TIMEOUT, "no result within 1 s", 1.5);
 	assert_string_equal(str(c, "status"), "TIMEOUT");
 	assert_string_equal(str(c, "reason"), "no result within 1 s");
+	json_decref(c);
+}
+
+/* What a worker adds to its result (captures) lands in the case; a
+ * nondeterministic case says so from the start. */
+static void test_result_extra(void **state)
+{
+	(void)state;
+	json_t *c = a_case();
+	assert_null(json_object_get(c, "nondeterministic"));
+	json_decref(c);
+	struct case_info ci = { .id = "x", .file = "x.case", .source = "", .nondeterministic = 1 };
+	c = record_case(&ci);
+	json_t *extra = json_pack("{s:[{s:s, s:s, s:i}]}", "captures",
+				  "host", "a", "file", "cap/x/a-eth0.pcap", "frames", 3);
+	char *line = record_result_line(ST_PASS, NULL, 0, extra);
+	assert_int_equal(record_case_take_line(c, line), 1);
+	free(line);
+	assert_int_equal(record_case_status(c), ST_PASS);
+	assert_true(json_is_true(json_object_get(c, "nondeterministic")));
+	json_t *cap = json_array_get(json_object_get(c, "captures"), 0);
+	assert_string_equal(json_string_value(json_object_get(cap, "file")), "cap/x/a-eth0.pcap");
+	assert_int_equal(json_integer_value(json_object_get(cap, "frames")), 3);
 	json_decref(c);
 }
 
@@ -274,6 +297,7 @@ int main(void)
 		cmocka_unit_test(test_data_escape_cut),
 		cmocka_unit_test(test_status_names),
 		cmocka_unit_test(test_case_from_lines),
+		cmocka_unit_test(test_result_extra),
 		cmocka_unit_test(test_summary_and_exit_status),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
