@@ -20,10 +20,16 @@ static void header(FILE *f, const char *id, int *shown)
 	*shown = 1;
 }
 
+/* Steps recorded without an expectation that differ: seen, and whether
+ * they are listed (diff --all). */
+struct unchecked { int seen, all; };
+
 static void step_line(FILE *f, const json_t *s, const char *from, const char *to, int info,
-		      int *recorded_only)
+		      struct unchecked *u)
 {
-	*recorded_only |= info;
+	u->seen |= info;
+	if (info && !u->all)
+		return;
 	fprintf(f, "  %sline %lld on %s%s%s: %s: %s -> %s%s\n", info ? "~ " : "",
 		(long long)json_integer_value(json_object_get(s, "line")), jstr(s, "host"),
 		*jstr(s, "iter") ? " at " : "", jstr(s, "iter"), jstr(s, "call"), from, to,
@@ -33,13 +39,33 @@ static void step_line(FILE *f, const json_t *s, const char *from, const char *to
 /* 1 if the case differs: its status, or a step with an expectation.
  * Recorded-only steps that differ (a port the kernel picked) are shown,
  * marked '~', and do not count. */
-static int diff_case(FILE *f, const char *id, const json_t *a, const json_t *b, int *recorded_only)
+/* A known bug one run has and the other has fixed (or cannot show). */
+static void bug_lines(FILE *f, const char *id, const json_t *a, const json_t *b, int *shown)
+{
+	const char *fix;
+	json_t *st;
+	json_object_foreach(json_object_get(a, "bugs"), fix, st) {
+		json_t *other = json_object_get(json_object_get(b, "bugs"), fix);
+		if (other && json_equal(st, other))
+			continue;
+		header(f, id, shown);
+		fprintf(f, "  known bug %s: %s -> %s\n", fix, bug_word(st), bug_word(other));
+	}
+	json_object_foreach(json_object_get(b, "bugs"), fix, st)
+		if (!json_object_get(json_object_get(a, "bugs"), fix)) {
+			header(f, id, shown);
+			fprintf(f, "  known bug %s: %s -> %s\n", fix, bug_word(NULL), bug_word(st));
+		}
+}
+
+static int diff_case(FILE *f, const char *id, const json_t *a, const json_t *b, struct unchecked *u)
 {
 	int shown = 0, counts = strcmp(jstr(a, "status"), jstr(b, "status")) != 0;
 	if (counts) {
 		header(f, id, &shown);
 		fprintf(f, "  status: %s -> %s\n", jstr(a, "status"), jstr(b, "status"));
 	}
+	bug_lines(f, id, a, b, &shown);
 	size_t i;
 	json_t *s;
 	json_array_foreach(json_object_get(a, "steps"), i, s) {
@@ -52,28 +78,30 @@ static int diff_case(FILE *f, const char *id, const json_t *a, const json_t *b, 
 		    json_is_true(json_object_get(t, "kernel_picks")) &&
 		    !strcmp(jstr(s, "status"), "pass") && !strcmp(jstr(t, "status"), "pass"))
 			continue;
-		header(f, id, &shown);
 		int checked = step_checked(s) || (t && step_checked(t));
-		step_line(f, s, jstr(s, "observed"), t ? jstr(t, "observed") : "(not recorded)", !checked,
-			  recorded_only);
+		if (checked || u->all)
+			header(f, id, &shown);
+		step_line(f, s, jstr(s, "observed"), t ? jstr(t, "observed") : "(not recorded)", !checked, u);
 		counts |= checked;
 	}
 	json_array_foreach(json_object_get(b, "steps"), i, s) {
 		if (case_step(a, s))
 			continue;
-		header(f, id, &shown);
-		step_line(f, s, "(not recorded)", jstr(s, "observed"), !step_checked(s), recorded_only);
+		if (step_checked(s) || u->all)
+			header(f, id, &shown);
+		step_line(f, s, "(not recorded)", jstr(s, "observed"), !step_checked(s), u);
 		counts |= step_checked(s);
 	}
 	return counts;
 }
 
-int report_diff(FILE *f, const json_t *a, const json_t *b, const char *pa, const char *pb)
+int report_diff(FILE *f, const json_t *a, const json_t *b, const char *pa, const char *pb, int all)
 {
 	json_t *const both[2] = { (json_t *)a, (json_t *)b };
 	json_t *ids = case_ids(both, 2), *id;
 	size_t i;
-	int differ = 0, recorded_only = 0;
+	int differ = 0;
+	struct unchecked u = { 0, all };
 	env_line(f, "---", pa, a);
 	env_line(f, "+++", pb, b);
 	json_array_foreach(ids, i, id) {
@@ -84,11 +112,12 @@ int report_diff(FILE *f, const json_t *a, const json_t *b, const char *pa, const
 				jstr(ca ? ca : cb, "status"));
 			differ++;
 		} else {
-			differ += diff_case(f, cid, ca, cb, &recorded_only);
+			differ += diff_case(f, cid, ca, cb, &u);
 		}
 	}
 	json_decref(ids);
-	fprintf(f, "\n%d case(s) differ%s\n", differ,
-		recorded_only ? " (lines marked ~ are steps recorded without an expectation: not counted)" : "");
+	fprintf(f, "\n%d case(s) differ%s\n", differ, !u.seen ? ""
+		: all ? " (lines marked ~ are steps recorded without an expectation: not counted)"
+		: " (steps recorded without an expectation differ too, not counted: diff --all lists them)");
 	return differ;
 }

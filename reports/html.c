@@ -12,6 +12,7 @@ static const char style[] =
 	"th,td{border:1px solid #ccc;padding:3px 7px;vertical-align:top;text-align:left}"
 	"th{background:#f3f3f3}code{font:12px ui-monospace,monospace}"
 	".PASS{background:#d9f2d9}.FAIL{background:#f8d0d0}.ERROR{background:#f2c6f2}"
+	".KNOWN-BUG,.has{background:#fde7c2}.fixed{background:#d9f2d9}"
 	".TIMEOUT{background:#fde2b8}.SKIP{background:#e6e6e6}.MISS{background:#fff;color:#999}"
 	".differs{outline:3px solid #d33;outline-offset:-3px}"
 	"tr.fail td{background:#fbe3e3;font-weight:bold}"
@@ -184,6 +185,42 @@ static void matrix(FILE *f, json_t *const *recs, int n)
 	json_decref(ids);
 }
 
+/* Known bug x kernel: which of the kernels lack which fixes. */
+static void bugs_table(FILE *f, json_t *const *recs, int n)
+{
+	json_t *table = bug_table(recs, n), *row;
+	const char *fix;
+	if (!json_object_size(table)) {
+		json_decref(table);
+		return;
+	}
+	fprintf(f, "<h2>Known kernel bugs</h2><table id=\"bugs\"><tr><th>bug (its fix)</th>");
+	for (int r = 0; r < n; r++) {
+		fprintf(f, "<th>");
+		esc(f, run_label(recs[r]));
+		fprintf(f, "</th>");
+	}
+	fprintf(f, "</tr>\n");
+	json_object_foreach(table, fix, row) {
+		int link = !strncmp(fix, "https://", 8) || !strncmp(fix, "http://", 7);
+		fprintf(f, "<tr><th>%s", link ? "<a href=\"" : "");
+		if (link) {
+			esc(f, fix);
+			fprintf(f, "\">");
+		}
+		esc(f, fix);
+		fprintf(f, "%s</th>", link ? "</a>" : "");
+		for (int r = 0; r < n; r++) {
+			json_t *st = json_array_get(row, (size_t)r);
+			fprintf(f, "<td class=\"%s\">%s</td>", json_is_string(st) ? json_string_value(st) : "na",
+				bug_word(st));
+		}
+		fprintf(f, "</tr>\n");
+	}
+	fprintf(f, "</table>\n");
+	json_decref(table);
+}
+
 static void write_html(FILE *f, json_t *const *recs, int n)
 {
 	fprintf(f, "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
@@ -196,6 +233,7 @@ static void write_html(FILE *f, json_t *const *recs, int n)
 		put_summary(f, recs[r]);
 	}
 	fprintf(f, "</p>\n");
+	bugs_table(f, recs, n);
 	matrix(f, recs, n);
 	env_table(f, recs, n);
 	fprintf(f, "</body></html>\n");

@@ -2,6 +2,7 @@
  * record (the kernel that ran), one test per case. The environment goes in
  * the tests' environment.misc. */
 #include "report.h"
+#include "sha256.h"
 
 #include <ctype.h>
 #include <string.h>
@@ -12,6 +13,8 @@ static const char *kcidb_status(enum status st)
 	static const char *const map[ST__COUNT + 1] = {
 		[ST_PASS] = "PASS", [ST_FAIL] = "FAIL", [ST_ERROR] = "ERROR",
 		[ST_TIMEOUT] = "ERROR", [ST_SKIP] = "SKIP", [ST__COUNT] = "MISS",
+		/* the tested kernel is faulty; the issue and incident say which bug */
+		[ST_KNOWN_BUG] = "FAIL",
 	};
 	return map[st];
 }
@@ -50,6 +53,37 @@ static char *trace_text(const json_t *c)
 	return text;
 }
 
+/* A known kernel bug is a KCIDB issue (one per fix, whatever the run),
+ * and each test that could show it an incident: present when the kernel
+ * showed it, absent when it gave the correct answer. */
+static void add_bugs(json_t *doc, const json_t *c, const char *test_id)
+{
+	const char *fix;
+	json_t *state;
+	json_object_foreach(json_object_get(c, "bugs"), fix, state) {
+		char hex[2 * SHA256_LEN + 1], issue[80], incident[1800];
+		sha256_hex(fix, strlen(fix), hex);
+		snprintf(issue, sizeof issue, "netrepro:bug-%.16s", hex);
+		snprintf(incident, sizeof incident, "%s:%.16s", test_id, hex);
+		json_t *issues = json_object_get(doc, "issues"), *is;
+		size_t i;
+		int known = 0;
+		json_array_foreach(issues, i, is)
+			known |= !strcmp(jstr(is, "id"), issue);
+		if (!known) {
+			json_t *o = json_pack("{s:s, s:i, s:s, s:s, s:{s:b}}", "id", issue, "version", 1,
+					      "origin", "netrepro", "comment", fix, "culprit", "code", 1);
+			if (!strncmp(fix, "https://", 8) || !strncmp(fix, "http://", 7))
+				json_object_set_new(o, "report_url", json_string(fix));
+			json_array_append_new(issues, o);
+		}
+		json_array_append_new(json_object_get(doc, "incidents"),
+			json_pack("{s:s, s:s, s:s, s:i, s:s, s:b}", "id", incident, "origin", "netrepro",
+				  "issue_id", issue, "issue_version", 1, "test_id", test_id,
+				  "present", !strcmp(json_string_value(state), "has")));
+	}
+}
+
 static void add_run(json_t *doc, const json_t *rec)
 {
 	json_t *env = json_object_get(rec, "environment");
@@ -86,14 +120,15 @@ static void add_run(json_t *doc, const json_t *rec)
 		if (*jstr(c, "title"))
 			json_object_set_new(t, "comment", json_string(jstr(c, "title")));
 		json_array_append_new(json_object_get(doc, "tests"), t);
+		add_bugs(doc, c, id);
 		free(log);
 	}
 }
 
 static void write_kcidb(FILE *f, json_t *const *recs, int n)
 {
-	json_t *doc = json_pack("{s:{s:i, s:i}, s:[], s:[], s:[]}", "version", "major", 5, "minor", 3,
-				"checkouts", "builds", "tests");
+	json_t *doc = json_pack("{s:{s:i, s:i}, s:[], s:[], s:[], s:[], s:[]}", "version", "major", 5,
+				"minor", 3, "checkouts", "builds", "tests", "issues", "incidents");
 	for (int r = 0; r < n; r++)
 		add_run(doc, recs[r]);
 	json_dumpf(doc, f, JSON_INDENT(1) | JSON_PRESERVE_ORDER);

@@ -18,7 +18,8 @@ static const char *status_mark(enum status st)
 {
 	static const char *const marks[ST__COUNT + 1] = {
 		[ST_PASS] = "✅ PASS", [ST_FAIL] = "❌ FAIL", [ST_ERROR] = "💥 ERROR",
-		[ST_SKIP] = "⏭️ SKIP", [ST_TIMEOUT] = "⏱️ TIMEOUT", [ST__COUNT] = "— (not run)",
+		[ST_SKIP] = "⏭️ SKIP", [ST_TIMEOUT] = "⏱️ TIMEOUT", [ST_KNOWN_BUG] = "🐞 KNOWN-BUG",
+		[ST__COUNT] = "— (not run)",
 	};
 	return marks[st];
 }
@@ -214,6 +215,37 @@ static void one_case(FILE *f, json_t *const *recs, int n, const char *id)
 	fprintf(f, "\nReproduce:\n\n```sh\nnetrepro run -k '%s' %s\n```\n\n", id, jstr(c, "file"));
 }
 
+/* Known bug x kernel: which of the kernels lack which fixes. */
+static void bugs_table(FILE *f, json_t *const *recs, int n)
+{
+	json_t *table = bug_table(recs, n), *row;
+	const char *fix;
+	if (!json_object_size(table)) {
+		json_decref(table);
+		return;
+	}
+	fprintf(f, "## Known kernel bugs\n\n| bug (its fix) |");
+	for (int r = 0; r < n; r++)
+		fprintf(f, " `%s` |", run_label(recs[r]));
+	fprintf(f, "\n|---|");
+	for (int r = 0; r < n; r++)
+		fprintf(f, "---|");
+	fputc('\n', f);
+	json_object_foreach(table, fix, row) {
+		fprintf(f, "| ");
+		md(f, fix);
+		fprintf(f, " |");
+		for (int r = 0; r < n; r++) {
+			json_t *st = json_array_get(row, (size_t)r);
+			fprintf(f, " %s%s |", json_is_string(st) && !strcmp(json_string_value(st), "has") ? "🐞 " : "",
+				bug_word(st));
+		}
+		fputc('\n', f);
+	}
+	fputc('\n', f);
+	json_decref(table);
+}
+
 static void write_md(FILE *f, json_t *const *recs, int n)
 {
 	json_t *ids = case_ids(recs, n);
@@ -224,6 +256,7 @@ static void write_md(FILE *f, json_t *const *recs, int n)
 		fprintf(f, " (%s)\n", jstr(recs[r], "started"));
 	}
 	fputc('\n', f);
+	bugs_table(f, recs, n);
 	for (int r = 0; r < n; r++) {
 		json_t *g = json_object_get(recs[r], "guest");
 		if (!*jstr(g, "error"))

@@ -11,11 +11,11 @@
 
 static const char *const status_names[ST__COUNT] = {
 	[ST_PASS] = "PASS", [ST_FAIL] = "FAIL", [ST_ERROR] = "ERROR",
-	[ST_SKIP] = "SKIP", [ST_TIMEOUT] = "TIMEOUT",
+	[ST_SKIP] = "SKIP", [ST_TIMEOUT] = "TIMEOUT", [ST_KNOWN_BUG] = "KNOWN-BUG",
 };
 
 static const char *const step_status_names[] = {
-	[STEP_INFO] = "info", [STEP_PASS] = "pass", [STEP_FAIL] = "fail",
+	[STEP_INFO] = "info", [STEP_PASS] = "pass", [STEP_FAIL] = "fail", [STEP_KNOWN_BUG] = "known-bug",
 };
 
 const char *status_name(enum status st)
@@ -77,7 +77,7 @@ json_t *record_step(const struct step_rec *s)
 			      "line", s->line, "host", s->host, "call", s->call,
 			      "ret", (json_int_t)s->ret, "errno", s->errno_name,
 			      "observed", s->observed, "expected", s->expected,
-			      "status", step_status_names[s->status <= STEP_FAIL ? s->status : STEP_INFO]);
+			      "status", step_status_names[s->status <= STEP_KNOWN_BUG ? s->status : STEP_INFO]);
 	int rc = !j;
 	if (j && s->iter && *s->iter)
 		rc |= json_object_set_new(j, "iter", json_string(s->iter));
@@ -87,6 +87,9 @@ json_t *record_step(const struct step_rec *s)
 		rc |= put_data(j, s->data, s->data_len, s->data_whole);
 	if (j && s->kernel_picks)
 		rc |= json_object_set_new(j, "kernel_picks", json_true());
+	if (j && s->bug && s->bug_state != BUG_NONE)
+		rc |= json_object_set_new(j, "bug", json_pack("{s:s, s:s, s:b}", "fix", s->bug,
+				"state", s->bug_state == BUG_HAS ? "has" : "fixed", "in_range", s->bug_in_range));
 	if (rc) {
 		json_decref(j);
 		return NULL;
@@ -227,8 +230,8 @@ int record_write(const json_t *rec, const char *path, char *err, size_t len)
 	return 0;
 }
 
-int record_exit_status(const json_t *rec)
+int record_exit_status(const json_t *rec, int strict)
 {
 	return record_count(rec, ST_FAIL) || record_count(rec, ST_ERROR) ||
-	       record_count(rec, ST_TIMEOUT);
+	       record_count(rec, ST_TIMEOUT) || (strict && record_count(rec, ST_KNOWN_BUG));
 }

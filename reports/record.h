@@ -9,8 +9,10 @@
 
 #define RECORD_SCHEMA "netrepro.run/1"
 
-/* A case's status; status_name() is how the record spells it. */
-enum status { ST_PASS, ST_FAIL, ST_ERROR, ST_SKIP, ST_TIMEOUT, ST__COUNT };
+/* A case's status; status_name() is how the record spells it. KNOWN-BUG:
+ * no step failed, and one or more gave an answer the case marks as a
+ * kernel bug (with the fix that ends it): not a pass, not a failure. */
+enum status { ST_PASS, ST_FAIL, ST_ERROR, ST_SKIP, ST_TIMEOUT, ST_KNOWN_BUG, ST__COUNT };
 
 /* "PASS" ... "TIMEOUT"; NULL for a value out of range. */
 const char *status_name(enum status st);
@@ -20,8 +22,13 @@ int status_parse(const char *name, enum status *st);
  * netrepro knows: what writers show as "not run". */
 enum status record_case_status(const json_t *c);
 
-/* A step's status: recorded only, or checked against its expectation. */
-enum step_status { STEP_INFO, STEP_PASS, STEP_FAIL };
+/* A step's status: recorded only, or checked against its expectation
+ * (known-bug: the answer is one the case marks as a kernel bug). */
+enum step_status { STEP_INFO, STEP_PASS, STEP_FAIL, STEP_KNOWN_BUG };
+
+/* A step that could show a known kernel bug: it showed it (BUG_HAS), or gave
+ * the correct answer (BUG_FIXED). */
+enum bug_state { BUG_NONE, BUG_HAS, BUG_FIXED };
 
 /* Of step object s; a status this netrepro does not know counts as a
  * checked step that did not fail. */
@@ -40,6 +47,9 @@ struct step_rec {
 	const void *data; size_t data_len; int has_data;   /* bytes a call returned (recv, recvmsg, exec output) */
 	size_t data_whole;              /* the whole's length when only data_len bytes were kept (MSG_TRUNC); 0: data_len */
 	int kernel_picks;               /* the expectation leaves the value to the kernel (in 40000..40007, >= 1, $p) */
+	const char *bug;                /* the known bug this step can show (its fix), or NULL */
+	enum bug_state bug_state;
+	int bug_in_range;               /* this kernel is in the range the case gives for the bug */
 };
 
 /* Data up to this size is kept whole; above it, the first RECORD_DATA_HEAD
@@ -99,8 +109,9 @@ void record_finish(json_t *rec, double duration_s);
 /* The summary's count of cases with status st. */
 long long record_count(const json_t *rec, enum status st);
 int record_write(const json_t *rec, const char *path, char *err, size_t len);
-/* Exit status for a finished record: 0 all PASS or SKIP, else 1. */
-int record_exit_status(const json_t *rec);
+/* Exit status for a finished record: 0 all PASS, SKIP or KNOWN-BUG, else
+ * 1; strict: KNOWN-BUG is 1 too. */
+int record_exit_status(const json_t *rec, int strict);
 
 /* A record read back: NULL with a message in err for a file that is not
  * JSON, truncated JSON, not a run record, or a newer schema. */

@@ -24,8 +24,10 @@ const struct report_writer *report_writer_find(const char *name);
 #define REPORT_FORMATS "md, html, junit, ktap, kcidb"
 
 /* Every case and step whose result differs between a and b (read from
- * paths pa and pb), as text. Returns the number of differing cases. */
-int report_diff(FILE *f, const json_t *a, const json_t *b, const char *pa, const char *pb);
+ * paths pa and pb), as text, and each known kernel bug that one has and
+ * the other has fixed. Returns the number of differing cases. Recorded-only
+ * steps (a port the kernel handed out) never count; all: they are listed. */
+int report_diff(FILE *f, const json_t *a, const json_t *b, const char *pa, const char *pb, int all);
 
 /* Helpers shared by the writers (report_util.c). */
 const char *jstr(const json_t *o, const char *key);    /* "" when absent */
@@ -51,5 +53,13 @@ int case_same_answers(const json_t *a, const json_t *b);
  * records (NULL if none), and what a record observed there ("-": nothing). */
 const json_t *case_differing_step(json_t *const *recs, int n, const char *id);
 const char *step_observed_in(const json_t *rec, const char *id, const json_t *step);
+
+/* Known kernel bugs x runs: for each bug's fix (sorted), per record "has"
+ * (a case showed it), "fixed" (its cases gave the correct answer) or null
+ * (no case could show it there: not applicable). An empty object when no
+ * case marks a bug. */
+json_t *bug_table(json_t *const *recs, int n);
+/* Its word for a state, as the tables show it. */
+const char *bug_word(const json_t *state);
 
 #endif

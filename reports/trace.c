@@ -9,8 +9,8 @@ void case_trace(FILE *f, const json_t *c, const char *prefix)
 	json_t *s;
 	json_array_foreach(json_object_get(c, "steps"), i, s) {
 		const char *iter = jstr(s, "iter"), *detail = jstr(s, "detail");
-		int fail = record_step_status(s) == STEP_FAIL;
-		fprintf(f, "%s%s %lld %s%s%s: %s", prefix, fail ? "!!" : "  ",
+		int fail = record_step_status(s) == STEP_FAIL, bug = record_step_status(s) == STEP_KNOWN_BUG;
+		fprintf(f, "%s%s %lld %s%s%s: %s", prefix, fail ? "!!" : bug ? "~~" : "  ",
 			(long long)json_integer_value(json_object_get(s, "line")), jstr(s, "host"),
 			*iter ? " " : "", iter, jstr(s, "call"));
 		if (fail)
@@ -18,7 +18,10 @@ void case_trace(FILE *f, const json_t *c, const char *prefix)
 				prefix, jstr(s, "observed"));
 		else
 			fprintf(f, " = %s", jstr(s, "observed"));
-		fprintf(f, "%s%s%s\n", *detail ? " (" : "", detail, *detail ? ")" : "");
+		fprintf(f, "%s%s%s", *detail ? " (" : "", detail, *detail ? ")" : "");
+		if (bug)    /* "~~": an answer the case marks as a kernel bug */
+			fprintf(f, " known kernel bug, fixed by %s", jstr(json_object_get(s, "bug"), "fix"));
+		fputc('\n', f);
 	}
 	if (*jstr(c, "reason"))
 		fprintf(f, "%s%s: %s\n", prefix, jstr(c, "status"), jstr(c, "reason"));

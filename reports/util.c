@@ -157,4 +157,36 @@ void put_summary(FILE *f, const json_t *rec)
 	fprintf(f, "%lld passed, %lld failed, %lld errors, %lld skipped, %lld timed out",
 		record_count(rec, ST_PASS), record_count(rec, ST_FAIL), record_count(rec, ST_ERROR),
 		record_count(rec, ST_SKIP), record_count(rec, ST_TIMEOUT));
+	if (record_count(rec, ST_KNOWN_BUG))
+		fprintf(f, ", %lld known kernel bugs", record_count(rec, ST_KNOWN_BUG));
+}
+
+json_t *bug_table(json_t *const *recs, int n)
+{
+	json_t *table = json_object();
+	for (int r = 0; r < n; r++) {
+		size_t i;
+		json_t *c, *state;
+		const char *fix;
+		json_array_foreach(json_object_get(recs[r], "cases"), i, c)
+			json_object_foreach(json_object_get(c, "bugs"), fix, state) {
+				json_t *row = json_object_get(table, fix);
+				if (!row) {
+					row = json_array();
+					for (int k = 0; k < n; k++)
+						json_array_append_new(row, json_null());
+					json_object_set_new(table, fix, row);
+				}
+				const char *was = json_string_value(json_array_get(row, (size_t)r));
+				if (!was || !strcmp(json_string_value(state), "has"))
+					json_array_set(row, (size_t)r, state);
+			}
+	}
+	return table;
+}
+
+const char *bug_word(const json_t *state)
+{
+	const char *s = json_string_value(state);
+	return !s ? "not applicable" : !strcmp(s, "has") ? "has it" : "fixed";
 }

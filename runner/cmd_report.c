@@ -74,14 +74,17 @@ int cmd_report(int argc, char **argv)
 
 int cmd_diff(int argc, char **argv)
 {
+	int all = argc > 1 && !strcmp(argv[1], "--all");
+	argc -= all;
+	argv += all;
 	if (argc != 3) {
-		fprintf(stderr, "usage: netrepro diff A.json B.json\n");
+		fprintf(stderr, "usage: netrepro diff [--all] A.json B.json\n");
 		return 2;
 	}
 	json_t *recs[2];
 	if (load_all(argv + 1, 2, recs) < 0)
 		return 2;
-	int differ = report_diff(stdout, recs[0], recs[1], argv[1], argv[2]);
+	int differ = report_diff(stdout, recs[0], recs[1], argv[1], argv[2], all);
 	json_decref(recs[0]);
 	json_decref(recs[1]);
 	return differ ? 1 : 0;

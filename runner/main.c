@@ -37,7 +37,9 @@ static const char usage[] =
 	"  report --format F [-o FILE] RUN.json...\n"
 	"                          write a report of one or more run records;\n"
 	"                          F is md, html, junit, ktap or kcidb\n"
-	"  diff A.json B.json      what differs between two runs (exit 1 if anything)\n"
+	"  diff [--all] A.json B.json\n"
+	"                          what differs between two runs (exit 1 if anything);\n"
+	"                          --all lists steps recorded without an expectation too\n"
 	"  help [calls|options] [--markdown]\n"
 	"                          this text, or every call or socket option a case may use\n"
 	"  matrix [--kernel K]... [-j N] [--out DIR] [--accel auto|kvm|tcg] PATH...\n"
@@ -56,8 +58,9 @@ static const char usage[] =
 	"      --allow-exec        let cases run programs (exec); without it they SKIP\n"
 	"      --captures DIR      write each `capture` line's frames to DIR/CASE/HOST-IF.pcap\n"
 	"                          (default: captures/ next to the --json record; else none)\n"
+	"      --strict            a known kernel bug (KNOWN-BUG) makes the exit status 1 too\n"
 	"\n"
-	"exit status: 0 all passed or skipped, 1 a case failed, errored or timed out,\n"
+	"exit status: 0 all passed, skipped or known kernel bugs (KNOWN-BUG), 1 a case\nfailed, errored or timed out (or, with --strict, showed a known bug),\n"
 	"2 usage or parse error.\n";
 
 struct cli {
@@ -68,6 +71,7 @@ struct cli {
 	const char *junit_path;
 	const char *captures;
 	int allow_exec;
+	int strict;
 };
 
 
@@ -88,6 +92,7 @@ static int parse_cli(int argc, char **argv, struct cli *c)
 		{ "timeout", required_argument, 0, 't' }, { "step-timeout", required_argument, 0, 's' },
 		{ "json", required_argument, 0, 'J' }, { "junit", required_argument, 0, 'U' },
 		{ "allow-exec", no_argument, 0, 'X' }, { "captures", required_argument, 0, 'C' },
+		{ "strict", no_argument, 0, 'S' },
 		{ "help", no_argument, 0, 'h' }, { 0, 0, 0, 0 },
 	};
 	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
@@ -112,6 +117,7 @@ static int parse_cli(int argc, char **argv, struct cli *c)
 		case 'U': c->junit_path = optarg; break;
 		case 'X': c->allow_exec = 1; break;
 		case 'C': c->captures = optarg; break;
+		case 'S': c->strict = 1; break;
 		case 'h': fputs(usage, stdout); exit(0);
 		default: return -1;
 		}
@@ -203,7 +209,7 @@ static int cmd_run(int argc, char **argv)
 		json_decref(recs[i]);
 	free(recs);
 	record_finish(pr.record, clock_now() - t0);
-	int rc = record_exit_status(pr.record);
+	int rc = record_exit_status(pr.record, c.strict);
 	char err[256];
 	if (c.json_path && record_write(pr.record, c.json_path, err, sizeof err) < 0) {
 		fprintf(stderr, "netrepro: %s\n", err);

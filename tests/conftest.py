@@ -1,4 +1,5 @@
 """Fixtures every pytest folder under tests/ shares."""
+import json
 import os
 import subprocess
 
@@ -6,6 +7,7 @@ import pytest
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), ".."))
 BINARY = os.path.join(ROOT, "build", "netrepro")
+SCHEMA = os.path.join(ROOT, "reports", "run.schema.json")
 
 
 @pytest.fixture(scope="session")
@@ -16,3 +18,19 @@ def netrepro():
         assert r.returncode == 0, "make failed:\n" + r.stdout + r.stderr
     assert os.access(BINARY, os.X_OK), BINARY + " was not built"
     return BINARY
+
+
+@pytest.fixture(scope="session")
+def validate():
+    """validate(record): raises if it does not follow reports/run.schema.json."""
+    import jsonschema
+    with open(SCHEMA) as f:
+        schema = json.load(f)
+    cls = jsonschema.validators.validator_for(schema)
+    cls.check_schema(schema)
+    validator = cls(schema)
+
+    def _validate(record):
+        errors = sorted(validator.iter_errors(record), key=lambda e: list(e.path))
+        assert not errors, "\n".join("%s: %s" % ("/".join(map(str, e.path)), e.message) for e in errors)
+    return _validate

@@ -1,7 +1,8 @@
 """pytest plugin: every *.case file under a `cases/` folder becomes test items,
 one per case id (variants expanded), run through build/netrepro.
 
-PASS is passed, SKIP is skipped with netrepro's reason, FAIL, ERROR and
+PASS is passed, SKIP is skipped with netrepro's reason, KNOWN-BUG is an
+expected failure (xfail, with the bug's fix as the reason), FAIL, ERROR and
 TIMEOUT fail with the step trace as the failure text. `-k` selects by case id
 and `--junitxml` works as usual. The binary is $NETREPRO, or build/netrepro
 under the rootdir; each file runs once, all its selected variants together.
@@ -100,6 +101,8 @@ class CaseItem(pytest.Item):
             raise CaseRunError(f"netrepro produced no result for {self.name}")
         if case["status"] == "SKIP":
             pytest.skip(case.get("reason") or "skipped")
+        if case["status"] == "KNOWN-BUG":
+            pytest.xfail(case.get("reason") or "known kernel bug")
         if case["status"] != "PASS":
             raise CaseFailed(_trace(case))
 

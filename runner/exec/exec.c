@@ -27,13 +27,13 @@ int run_enter(struct run *r, int host)
 }
 
 /* Counts a step's verdict; 1 when the step goes into the record (a
- * mismatch always does; a pass not inside `repeat until error`, and not
- * past the record cap). */
-static int recorded(struct run *r, int ok)
+ * mismatch and a known bug always do; a pass not inside `repeat until
+ * error`, and not past the record cap). */
+static int recorded(struct run *r, int ok, int known_bug)
 {
 	if (!ok)
 		r->mismatches++;
-	if (ok && (r->quiet || r->recorded >= r->env->record_cap)) {
+	if (ok && !known_bug && (r->quiet || r->recorded >= r->env->record_cap)) {
 		r->suppressed++;
 		return 0;
 	}
@@ -48,10 +48,26 @@ static void put_step(struct run *r, const struct step_rec *rec)
 		r->env->emit(r->env->emit_arg, j);
 }
 
-static void emit(struct run *r, const struct step *st, const struct outcome *o,
-		 const struct expect *e, int ok)
+/* A known bug the step could show: counted, and noted for the case's
+ * "bugs" (what it showed wins over "fixed"). */
+static void note_bug(struct run *r, const struct verdict *v)
 {
-	if (!recorded(r, ok))
+	if (v->bug_state == BUG_NONE)
+		return;
+	r->known_bugs += v->bug_state == BUG_HAS;
+	json_t *bugs = r->env->bugs;
+	const char *was = json_string_value(json_object_get(bugs, v->bug));
+	if (bugs && (!was || strcmp(was, "has")))
+		json_object_set_new(bugs, v->bug, json_string(v->bug_state == BUG_HAS ? "has" : "fixed"));
+}
+
+static void emit_verdict(struct run *r, const struct step *st, const struct outcome *o,
+			 const struct verdict *vd)
+{
+	const struct expect *e = vd->e;
+	int ok = vd->ok, has_bug = vd->bug_state == BUG_HAS;
+	note_bug(r, vd);
+	if (!recorded(r, ok, has_bug))
 		return;
 	enum call_value v = st->call ? st->call->value : VAL_COUNT;
 	/* a "text" expectation is compared with data: show the data */
@@ -74,13 +90,21 @@ static void emit(struct run *r, const struct step *st, const struct outcome *o,
 		.errno_name = o->failed && !o->timed_out ? errno_name(o->err) : NULL,
 		.observed = observed ? observed : "(out of memory)",
 		.expected = e && e->kind != EXP_NONE ? e->text : NULL,
-		.status = !e || e->kind == EXP_NONE ? STEP_INFO : ok ? STEP_PASS : STEP_FAIL,
+		.status = !e || e->kind == EXP_NONE ? STEP_INFO : !ok ? STEP_FAIL : has_bug ? STEP_KNOWN_BUG : STEP_PASS,
 		.iter = r->iter, .detail = detail,
 		.data = o->data, .data_len = o->len, .data_whole = o->truelen, .has_data = has_data,
 		.kernel_picks = e && expect_loose(e),
+		.bug = vd->bug, .bug_state = vd->bug_state, .bug_in_range = vd->in_range,
 	};
 	put_step(r, &rec);
 	free(observed);
+}
+
+static void emit(struct run *r, const struct step *st, const struct outcome *o,
+		 const struct expect *e, int ok)
+{
+	struct verdict v = { .e = e, .ok = ok };
+	emit_verdict(r, st, o, &v);
 }
 
 /* What a capture of a call's result holds. A call without a value (bind)
@@ -109,15 +133,16 @@ static int run_call(struct run *r, const struct step *st, struct outcome *last)
 	st->call->run(r, st, &o);
 	captures_drain(r);
 	capture(r, st, &o);
-	const struct expect *e = expect_pick(st, &r->env->cond);
-	int ok = !e || expect_match(e, &o, r->vals);
+	struct verdict v;
+	expect_judge(st, &r->env->cond, &o, r->vals, &v);
+	const struct expect *e = v.e;
 	int failed = o.timed_out || o.failed;
-	int asked = e && e->kind != EXP_NONE && ok;
+	int asked = e && e->kind != EXP_NONE && v.ok;
 	int ends_loop = failed && !asked;
 	int saved_quiet = r->quiet;
 	if (ends_loop && r->quiet)
 		r->quiet = 0;       /* the step that ended the loop is always shown */
-	emit(r, st, &o, e, ok);
+	emit_verdict(r, st, &o, &v);
 	r->quiet = saved_quiet;
 	if (last) {
 		*last = o;
@@ -216,7 +241,7 @@ static int eval_cond(struct run *r, const struct step *st, int checked)
 	int ok = checked ? holds : !err;
 	char detail[256];
 	cond_detail(r, st, detail, sizeof detail);
-	if (!recorded(r, ok))
+	if (!recorded(r, ok, 0))
 		return holds;
 	struct step_rec rec = {
 		.line = st->pos.line, .host = r->sc->hosts[st->host], .call = st->text, .ret = v,
@@ -269,7 +294,7 @@ static int run_list(struct run *r, const struct step *steps, int n, struct outco
 }
 
 int exec_steps(const struct scenario *sc, struct netns_host **hosts,
-	       const struct exec_env *env, long *suppressed, char *reason, size_t len)
+	       const struct exec_env *env, long *suppressed, int *known_bugs, char *reason, size_t len)
 {
 	struct run r = { .sc = sc, .hosts = hosts, .env = env, .cur_host = -1,
 			 .reason = reason, .reasonlen = len };
@@ -291,6 +316,7 @@ int exec_steps(const struct scenario *sc, struct netns_host **hosts,
 		rc = run_list(&r, sc->steps, sc->nsteps, NULL);
 	captures_finish(&r);
 	*suppressed = r.suppressed;
+	*known_bugs = r.known_bugs;
 	free(r.buf);
 	free(r.vals);
 	free(r.slots);

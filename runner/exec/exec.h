@@ -7,6 +7,7 @@
 #include <sys/socket.h>
 
 #include "case.h"
+#include "record.h"
 #include "registry.h"
 
 struct netns_host;
@@ -47,17 +48,36 @@ struct exec_env {
 	const char *capture_dir;    /* pcap files go to DIR/CASE/; NULL: none written */
 	const char *capture_name;   /* what the record calls DIR (relative to the record) */
 	json_t *captures;           /* filled with what each capture saw (array), or NULL */
+	json_t *bugs;               /* filled with each known bug's fix: "has" or "fixed" (object), or NULL */
 };
 
 /* Runs the steps. Returns the number of mismatched steps, or -1 for a fault
  * of our own (reason set). *suppressed: passing steps not recorded (loops,
- * record_cap). */
+ * record_cap); *known_bugs: steps that showed a known kernel bug. */
 int exec_steps(const struct scenario *sc, struct netns_host **hosts,
-	       const struct exec_env *env, long *suppressed, char *reason, size_t len);
+	       const struct exec_env *env, long *suppressed, int *known_bugs, char *reason, size_t len);
 
 /* The expectation that applies here: the first alternative whose guard
  * holds, or NULL (record only). */
 const struct expect *expect_pick(const struct step *st, const struct cond_ctx *ctx);
+/* What a step's answer means, known kernel bugs included. The picked
+ * alternative is the first whose guard holds. When it is a `bug` answer
+ * (this kernel is in the bug's range), the answer passes as a known bug
+ * when it is that answer, and as correct, "fixed", when it is the first
+ * correct alternative's. Otherwise the pick decides; and where the
+ * alternative picked on SOME kernel (every `kernel` test holding) is a bug
+ * answer, a correct answer says the bug is fixed here, and the bug's
+ * answer that this kernel has it all the same (outside its range). */
+struct verdict {
+	const struct expect *e;     /* what the record shows as expected; NULL: record only */
+	int ok;                     /* not a failure (a known bug is not one) */
+	enum bug_state bug_state;
+	const char *bug;            /* the bug's fix, when bug_state is set */
+	int in_range;
+};
+void expect_judge(const struct step *st, const struct cond_ctx *ctx, const struct outcome *o,
+		  const long *vars, struct verdict *v);
+
 /* 1 when every answer of e leaves the value to the kernel (a predicate,
  * ok, a captured $value): the record marks the step kernel_picks. */
 int expect_loose(const struct expect *e);

@@ -30,7 +30,7 @@ struct run {
 	struct slot *slots;     /* socket variables, by slot */
 	int cur_host;
 	int quiet;              /* inside `repeat until error`: only failures */
-	int mismatches, recorded;
+	int mismatches, recorded, known_bugs;
 	long suppressed;
 	char iter[128];         /* "p=40003,#2": where in the loops we are */
 	char *reason;

@@ -18,6 +18,50 @@ const struct expect *expect_pick(const struct step *st, const struct cond_ctx *c
 	return NULL;
 }
 
+static const struct expect_alt *alt_pick(const struct step *st, const struct cond_ctx *ctx, int no_bugs)
+{
+	for (int i = 0; i < st->nalts; i++)
+		if ((!no_bugs || !st->alts[i].bug) && cond_eval(st->alts[i].guard, ctx))
+			return &st->alts[i];
+	return NULL;
+}
+
+void expect_judge(const struct step *st, const struct cond_ctx *ctx, const struct outcome *o,
+		  const long *vars, struct verdict *v)
+{
+	const struct expect_alt *pick = alt_pick(st, ctx, 0);
+	*v = (struct verdict){ .e = pick ? &pick->e : NULL, .ok = 1 };
+	if (pick && pick->bug) {
+		const struct expect_alt *correct = alt_pick(st, ctx, 1);
+		v->bug = pick->bug;
+		v->in_range = 1;
+		if (expect_match(&pick->e, o, vars)) {
+			v->bug_state = BUG_HAS;
+		} else if (correct && expect_match(&correct->e, o, vars)) {
+			v->bug_state = BUG_FIXED;
+			v->e = &correct->e;
+		} else {
+			v->ok = 0;
+			v->e = correct ? &correct->e : &pick->e;
+		}
+		return;
+	}
+	v->ok = !pick || expect_match(&pick->e, o, vars);
+	struct cond_ctx any = *ctx;
+	any.any_kernel = 1;
+	const struct expect_alt *some = alt_pick(st, &any, 0);
+	if (!some || !some->bug)
+		return;
+	v->bug = some->bug;
+	if (v->ok) {
+		v->bug_state = BUG_FIXED;
+	} else if (expect_match(&some->e, o, vars)) {
+		v->bug_state = BUG_HAS;     /* the bug, on a kernel the case thought fixed */
+		v->ok = 1;
+		v->e = &some->e;
+	}
+}
+
 static int cmp_long(long a, long b)
 {
 	return (a > b) - (a < b);

@@ -46,6 +46,7 @@ struct cond_ctx {
 	const char *platform;       /* "linux", "wsl1", "wsl2" */
 	const char *privilege;      /* "root", "rootless" */
 	const char *const *variant_values;
+	int any_kernel;             /* every `kernel` comparison holds: "on some kernel" */
 };
 int cond_eval(const struct cond *c, const struct cond_ctx *ctx);
 /* Whether op holds for a comparison result cmp (<0, 0, >0). */
@@ -116,9 +117,12 @@ struct expect {
 	char *text;                 /* as written, for the record: the whole "A or B" (owned) */
 	struct expect *or;          /* "= A or B": another answer that passes too (owned) */
 };
+/* bug: this answer is a kernel bug, fixed by the change this names (a
+ * commit or report, owned); NULL for a correct answer. */
 struct expect_alt {
 	struct cond *guard;         /* NULL: always */
 	struct expect e;
+	char *bug;
 };
 
 struct call_def;

@@ -71,7 +71,11 @@ int cond_eval(const struct cond *c, const struct cond_ctx *ctx)
 	}
 	int cmp = 0;
 	switch (c->subj) {
-	case SUBJ_KERNEL: cmp = kver_cmp(&ctx->kernel, &c->kv); break;
+	case SUBJ_KERNEL:
+		if (ctx->any_kernel)
+			return 1;
+		cmp = kver_cmp(&ctx->kernel, &c->kv);
+		break;
 	case SUBJ_PLATFORM: cmp = strcmp(ctx->platform, c->value); break;
 	case SUBJ_PRIVILEGE: cmp = strcmp(ctx->privilege, c->value); break;
 	case SUBJ_VARIANT: cmp = value_cmp(ctx->variant_values[c->variant], c->value); break;

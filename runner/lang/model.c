@@ -61,6 +61,7 @@ void step_free(struct step *st)
 	for (int i = 0; i < st->nalts; i++) {
 		cond_free(st->alts[i].guard);
 		expect_free(&st->alts[i].e);
+		free(st->alts[i].bug);
 	}
 	free(st->args);
 	free(st->alts);

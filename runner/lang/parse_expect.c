@@ -383,6 +383,7 @@ int parse_alts(struct parser *p, const struct token *t, int i, int n, struct ste
 	if (i >= n)
 		return 0;
 	const struct step *ctx = st->kind == STEP_CHECK ? NULL : st;
+	int first = i + 1;
 	if (!tok_is(&t[i], "="))
 		return perr(p, t[i].col, "unexpected '%s' (an expectation starts with '=')", tok_shown(&t[i]));
 	do {
@@ -396,6 +397,18 @@ int parse_alts(struct parser *p, const struct token *t, int i, int n, struct ste
 			return perr(p, t[i].col, "out of memory");
 		if (parse_answers(p, t, &i, n, ctx, &alt->e) < 0)
 			return -1;
+		if (i < n && tok_is(&t[i], "bug")) {
+			/* `0 bug "https://...fix" when kernel < 6.1.54`: a kernel's bug */
+			if (!ctx)
+				return perr(p, t[i].col, "'bug' marks a kernel's answer to a call, not a check");
+			if (i + 1 >= n || t[i + 1].kind != TOK_STR || !t[i + 1].len ||
+			    memchr(t[i + 1].text, '\0', t[i + 1].len) || strpbrk(t[i + 1].text, "\n\r\t"))
+				return perr(p, t[i].col, "usage: ANSWER bug \"FIX (a commit or report URL)\" [when COND]");
+			alt->bug = strdup(t[i + 1].text);
+			if (!alt->bug)
+				return perr(p, t[i].col, "out of memory");
+			i += 2;
+		}
 		if (i < n && tok_is(&t[i], "when")) {
 			int end = i + 1;
 			while (end < n && !tok_is(&t[end], "|"))
@@ -406,11 +419,16 @@ int parse_alts(struct parser *p, const struct token *t, int i, int n, struct ste
 			if (i != end)
 				return perr(p, t[i].col, "unexpected '%s' in condition", t[i].text);
 		} else if (i < n && !tok_is(&t[i], "|")) {
-			return perr(p, t[i].col, "unexpected '%s' after the expected result (or, when, |)",
+			return perr(p, t[i].col, "unexpected '%s' after the expected result (or, bug, when, |)",
 				    tok_shown(&t[i]));
 		}
 		if (!alt->guard && i < n)
 			return perr(p, t[i].col, "an alternative without 'when' must come last");
 	} while (i < n && tok_is(&t[i], "|"));
+	int bugs = 0, correct = 0;
+	for (int k = 0; k < st->nalts; k++)
+		st->alts[k].bug ? bugs++ : correct++;
+	if (bugs && !correct)   /* the fixed kernels' answer is what "fixed" is told by */
+		return perr(p, t[first].col, "a 'bug' answer needs the correct answer as another alternative");
 	return 0;
 }

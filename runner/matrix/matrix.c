@@ -314,7 +314,7 @@ static int report(const struct plan *p)
 		       p->cli.out, p->cli.out, p->cli.out);
 	}
 	for (int r = 0; r < n; r++) {
-		rc |= recs[r] && record_exit_status(recs[r]);
+		rc |= recs[r] && record_exit_status(recs[r], 0);
 		json_decref(recs[r]);
 	}
 	free(recs);

@@ -185,6 +185,17 @@ static long long backlog_drops(void)
 	return sum;
 }
 
+/* "known kernel bug: FIX[, FIX...]": the fixes of the bugs it showed. */
+static void known_bug_reason(json_t *bugs, char *buf, size_t len)
+{
+	const char *fix;
+	json_t *state;
+	size_t at = (size_t)snprintf(buf, len, "known kernel bug:");
+	json_object_foreach(bugs, fix, state)
+		if (!strcmp(json_string_value(state), "has") && at < len)
+			at += (size_t)snprintf(buf + at, len - at, "%s %s", at > 17 ? "," : "", fix);
+}
+
 static int run_built(const struct scenario *sc, struct netns_host **hosts,
 		     const struct cond_ctx *ctx, const struct worker_opts *o, int fd)
 {
@@ -196,16 +207,19 @@ static int run_built(const struct scenario *sc, struct netns_host **hosts,
 	}
 	if (build(sc, hosts, reason, sizeof reason) < 0)
 		return finish(fd, ST_ERROR, reason, 0);
-	json_t *extra = json_object(), *caps = json_array();
+	json_t *extra = json_object(), *caps = json_array(), *bugs = json_object();
 	struct exec_env env = { .cond = *ctx, .step_timeout_ms = o->step_timeout_ms,
 				.record_cap = 1000, .emit = emit_step, .emit_arg = &fd,
 				.capture_dir = o->capture_dir, .capture_name = o->capture_name,
-				.captures = caps };
+				.captures = caps, .bugs = bugs };
 	long suppressed = 0;
+	int known_bugs = 0;
 	long long drops0 = backlog_drops();
-	int rc = exec_steps(sc, hosts, &env, &suppressed, reason, sizeof reason);
+	int rc = exec_steps(sc, hosts, &env, &suppressed, &known_bugs, reason, sizeof reason);
 	long long drops = rc > 0 && drops0 >= 0 ? backlog_drops() - drops0 : 0;
-	enum status st = rc < 0 ? ST_ERROR : rc ? ST_FAIL : ST_PASS;
+	enum status st = rc < 0 ? ST_ERROR : rc ? ST_FAIL : known_bugs ? ST_KNOWN_BUG : ST_PASS;
+	if (st == ST_KNOWN_BUG)
+		known_bug_reason(bugs, reason, sizeof reason);
 	if (drops > 0) {
 		/* a dropped packet, not the kernel's answer, may be the mismatch:
 		 * never reported as one, never retried behind the reader's back */
@@ -216,8 +230,12 @@ static int run_built(const struct scenario *sc, struct netns_host **hosts,
 	}
 	if (json_array_size(caps))
 		json_object_set(extra, "captures", caps);
+	if (json_object_size(bugs))
+		json_object_set(extra, "bugs", bugs);
 	json_decref(caps);
-	put_line(fd, record_result_line(st, st == ST_ERROR ? reason : NULL, suppressed, extra));
+	json_decref(bugs);
+	put_line(fd, record_result_line(st, st == ST_ERROR || st == ST_KNOWN_BUG ? reason : NULL,
+					suppressed, extra));
 	return 0;
 }
 

@@ -8,7 +8,6 @@ import subprocess
 import pytest
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
-SCHEMA = os.path.join(ROOT, "reports", "run.schema.json")
 
 
 @pytest.fixture(scope="session")
@@ -29,20 +28,6 @@ def seed_ids(nr):
     return ids
 
 
-@pytest.fixture(scope="session")
-def validate():
-    """validate(record): raises if it does not follow reports/run.schema.json."""
-    import jsonschema
-    with open(SCHEMA) as f:
-        schema = json.load(f)
-    cls = jsonschema.validators.validator_for(schema)
-    cls.check_schema(schema)
-    validator = cls(schema)
-
-    def _validate(record):
-        errors = sorted(validator.iter_errors(record), key=lambda e: list(e.path))
-        assert not errors, "\n".join("%s: %s" % ("/".join(map(str, e.path)), e.message) for e in errors)
-    return _validate
 
 
 @pytest.fixture

@@ -279,16 +279,22 @@ def test_ktap_several_records_is_one_document(seed_record, seed_ids, tmp_path):
 
 def test_diff_does_not_count_recorded_only_steps(seed_record, tmp_path):
     """A step without an expectation (an ephemeral port, say) may differ from
-    run to run on one kernel: diff shows it, marked ~, and exits 0."""
+    run to run on one kernel: diff counts nothing for it and exits 0;
+    diff --all lists it, marked ~."""
     rec = copy.deepcopy(seed_record[1])
     case = next(c for c in rec["cases"] if c["id"] == "seed/ephemeral-exhaustion")
     step = next(s for s in case["steps"] if s["status"] == "info")
     step["observed"] = "12345"
     other = tmp_path / "info.json"
     other.write_text(json.dumps(rec))
+    line = f"~ line {step['line']} on a: {step['call']}"
     r = netrepro("diff", str(seed_record[0]), str(other))
     assert r.returncode == 0, r.stdout
-    assert f"~ line {step['line']} on a: {step['call']}" in r.stdout and "(recorded only)" in r.stdout
+    assert line not in r.stdout and "case seed/ephemeral-exhaustion" not in r.stdout
+    assert "0 case(s) differ (steps recorded without an expectation differ too" in r.stdout
+    r = netrepro("diff", "--all", str(seed_record[0]), str(other))
+    assert r.returncode == 0, r.stdout
+    assert line in r.stdout and "(recorded only)" in r.stdout
     assert "0 case(s) differ" in r.stdout
 
 

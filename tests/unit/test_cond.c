@@ -708,10 +708,71 @@ static void test_expect_pick(void **state)
 	assert_null(expect_pick(&bare, &ctx));
 }
 
+/* Known kernel bugs: `EADDRINUSE when a == 1 | 0 bug "F" when a == 0 and
+ * kernel < 6.1.54 | EADDRINUSE`, as the bind cases write them. */
+static void test_expect_judge_known_bug(void **state)
+{
+	(void)state;
+	struct pc c;
+	pc_init(&c);
+	struct step st = { .kind = STEP_CALL };
+	add_alt(&c, &st, "a == 1", EXP_ERRNO, EADDRINUSE);
+	add_alt(&c, &st, "a == 0 and kernel < 6.1.54", EXP_INT, 0);
+	st.alts[1].bug = "F";
+	add_alt(&c, &st, NULL, EXP_ERRNO, EADDRINUSE);
+	const char *values[3] = { "0", "2", "x" };
+	struct cond_ctx ctx = { .platform = "linux", .privilege = "root", .variant_values = values };
+	struct outcome buggy = { .ret = 0 }, right = { .ret = -1, .failed = 1, .err = EADDRINUSE },
+		other = { .ret = -1, .failed = 1, .err = EINVAL };
+	struct verdict v;
+
+	/* in the bug's range: the buggy answer is a known bug, not a failure */
+	ctx.kernel = kv("6.1.50");
+	expect_judge(&st, &ctx, &buggy, NULL, &v);
+	assert_true(v.ok);
+	assert_int_equal(v.bug_state, BUG_HAS);
+	assert_string_equal(v.bug, "F");
+	assert_true(v.in_range);
+	assert_ptr_equal(v.e, &st.alts[1].e);
+	/* in range, the correct answer: fixed (a backport), and it passes */
+	expect_judge(&st, &ctx, &right, NULL, &v);
+	assert_true(v.ok);
+	assert_int_equal(v.bug_state, BUG_FIXED);
+	assert_ptr_equal(v.e, &st.alts[2].e);
+	/* anything else fails, shown against the correct answer */
+	expect_judge(&st, &ctx, &other, NULL, &v);
+	assert_false(v.ok);
+	assert_ptr_equal(v.e, &st.alts[2].e);
+
+	/* outside the range: correct is fixed; the bug is still the bug */
+	ctx.kernel = kv("6.12");
+	expect_judge(&st, &ctx, &right, NULL, &v);
+	assert_true(v.ok);
+	assert_int_equal(v.bug_state, BUG_FIXED);
+	assert_false(v.in_range);
+	expect_judge(&st, &ctx, &buggy, NULL, &v);
+	assert_true(v.ok);
+	assert_int_equal(v.bug_state, BUG_HAS);
+	assert_false(v.in_range);
+	expect_judge(&st, &ctx, &other, NULL, &v);
+	assert_false(v.ok);
+	assert_int_equal(v.bug_state, BUG_NONE);
+
+	/* a variant where an earlier answer decides: the bug cannot show */
+	values[0] = "1";
+	expect_judge(&st, &ctx, &right, NULL, &v);
+	assert_true(v.ok);
+	assert_int_equal(v.bug_state, BUG_NONE);
+	for (int i = 0; i < st.nalts; i++)
+		cond_free(st.alts[i].guard);
+	free(st.alts);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_kver_parse_ok),
+		cmocka_unit_test(test_expect_judge_known_bug),
 		cmocka_unit_test(test_kver_parse_garbage),
 		cmocka_unit_test(test_kver_cmp_order),
 		cmocka_unit_test(test_cond_eval_null_is_true),

@@ -1493,6 +1493,11 @@ static const struct err_case step_errors[] = {
 	{ PRE "  netem a:lo bogus 1\n", 4, 14, "unknown netem setting 'bogus'" },
 	{ "host a\ncapture a:lo\ncapture a:lo\n", 3, 9, "a second capture of a:lo" },
 	{ PRE "  capture a:eth9\n", 4, 11, "host a has no interface 'eth9'" },
+	/* known kernel bugs */
+	{ PRE "  bind(s, 0.0.0.0:1) = 0 bug \"https://fix\" when kernel < 6.1\n", 4, 24, "a 'bug' answer needs the correct answer" },
+	{ PRE "  bind(s, 0.0.0.0:1) = 0 bug https://fix | EADDRINUSE\n", 4, 26, "usage: ANSWER bug \"FIX" },
+	{ PRE "  bind(s, 0.0.0.0:1) = 0 bug \"\" | EADDRINUSE\n", 4, 26, "usage: ANSWER bug \"FIX" },
+	{ PRE "  n = getsockname(s)\n  check n = 0 bug \"x\" | 1\n", 5, 15, "'bug' marks a kernel's answer to a call" },
 	/* a topology step's expectation starts at its first '=' (a sysctl's second) */
 	{ PRE "  addr a:lo 10.0.0.1/8 = EEXIST or\n", 4, 33, "missing expected result after 'or'" },
 	{ PRE "  sysctl a net.ipv4.ip_forward = 1 = ok or\n", 4, 41, "missing expected result after 'or'" },
