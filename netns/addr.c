@@ -9,6 +9,7 @@
 #include <linux/if_addr.h>
 #include <netlink/cache.h>
 #include <netlink/route/addr.h>
+#include <netlink/route/link.h>
 
 #include "internal.h"
 
@@ -186,6 +187,59 @@ int netns_addr_dad(struct netns_host *h, const char *ifname, int timeout_ms,
 		clock_gettime(CLOCK_MONOTONIC, &t);
 		if ((t.tv_sec - t0.tv_sec) * 1000 + (t.tv_nsec - t0.tv_nsec) / 1000000 >= timeout_ms)
 			return dad_answer(state, len, "tentative");
+		nanosleep(&tick, NULL);
+	}
+}
+
+/* 1 when some IPv6 address that was added without DAD is still tentative
+ * on a link that is up with carrier, 0 when none is, or a negative NLE_*. */
+static int nodad_pending(struct netns_host *h)
+{
+	struct nl_cache *addrs, *links;
+	int rc = rtnl_addr_alloc_cache(h->sk, &addrs), pending = 0;
+
+	if (rc < 0)
+		return rc;
+	rc = rtnl_link_alloc_cache(h->sk, AF_UNSPEC, &links);
+	if (rc < 0) {
+		nl_cache_free(addrs);
+		return rc;
+	}
+	for (struct nl_object *o = nl_cache_get_first(addrs); o && !pending; o = nl_cache_get_next(o)) {
+		struct rtnl_addr *a = (struct rtnl_addr *)o;
+		unsigned flags = rtnl_addr_get_flags(a);
+		struct rtnl_link *l;
+
+		if (rtnl_addr_get_family(a) != AF_INET6 || !(flags & IFA_F_NODAD) ||
+		    !(flags & IFA_F_TENTATIVE))
+			continue;
+		l = rtnl_link_get(links, rtnl_addr_get_ifindex(a));
+		pending = l && (rtnl_link_get_flags(l) & (IFF_UP | IFF_LOWER_UP)) == (IFF_UP | IFF_LOWER_UP);
+		if (l)
+			rtnl_link_put(l);
+	}
+	nl_cache_free(links);
+	nl_cache_free(addrs);
+	return pending;
+}
+
+int netns_addrs_settle(struct netns_host *h, int timeout_ms, char *err)
+{
+	const struct timespec tick = {.tv_nsec = 2 * 1000 * 1000};
+	struct timespec t0, t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	for (;;) {
+		int rc = nodad_pending(h);
+
+		if (rc < 0)
+			return netns_nl_fail(h, rc, err, "addresses of %s", h->name);
+		if (rc == 0)
+			return 0;
+		clock_gettime(CLOCK_MONOTONIC, &t);
+		if ((t.tv_sec - t0.tv_sec) * 1000 + (t.tv_nsec - t0.tv_nsec) / 1000000 >= timeout_ms)
+			return netns_fail(err, -ETIMEDOUT, "addresses of %s: an address added without DAD "
+					  "is still tentative after %d ms", h->name, timeout_ms);
 		nanosleep(&tick, NULL);
 	}
 }

@@ -153,11 +153,15 @@ static int apply(struct run *r, const struct topology *t, char *err)
 			rc = netns_link_set_multicast(h[s->host], s->ifname, s->kind == SET_MULTICAST_ON, err);
 		if (rc == 0 && s->kind == SET_UP)   /* no packet of the next step lost */
 			rc = netns_link_settle(h[s->host], s->ifname, SETTLE_MS, err);
+		for (int k = 0; rc == 0 && s->kind == SET_UP && k < r->sc->nhosts; k++)
+			rc = netns_addrs_settle(h[k], SETTLE_MS, err);  /* the peer's host gets carrier too */
 	}
 	for (int i = 0; rc == 0 && i < t->naddrs; i++) {
 		const struct topo_addr *a = &t->addrs[i];
 		rc = a->del ? netns_addr_del(h[a->host], a->ifname, a->cidr, err)
 			: netns_addr_add(h[a->host], a->ifname, a->cidr, a->dad, err);
+		if (rc == 0 && !a->del && !a->dad)  /* usable by the next step */
+			rc = netns_addrs_settle(h[a->host], SETTLE_MS, err);
 	}
 	for (int i = 0; rc == 0 && i < t->nroutes; i++) {
 		const struct topo_route *ro = &t->routes[i];

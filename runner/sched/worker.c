@@ -158,6 +158,13 @@ static int build(const struct scenario *sc, struct netns_host **h, char *reason,
 		TRY(netns_link_wait_running(h[l->a], l->ifa, 2000, err), l);
 		TRY(netns_link_wait_running(h[l->b], l->ifb, 2000, err), l);
 	}
+	/* the addresses too: added without DAD, yet usable only once the
+	 * kernel's work queue has finished them */
+	for (int i = 0; i < sc->nhosts; i++)
+		if (netns_addrs_settle(h[i], 2000, err) < 0) {
+			snprintf(reason, len, "%s", err);
+			return -1;
+		}
 	for (int i = 0; i < sc->topo.nroutes; i++) {
 		const struct topo_route *r = &sc->topo.routes[i];
 		TRY(netns_route_add(h[r->host], r->dst, r->via[0] ? r->via : NULL,
