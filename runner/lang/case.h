@@ -205,8 +205,9 @@ struct topo_bridge { int host; struct srcpos pos; };
 struct on_when { int line, col, kept; };
 
 struct requirement {
-	enum { REQ_KERNEL, REQ_ROOT, REQ_IPV6, REQ_SYSCTL, REQ_PROTOCOL } kind;
+	enum { REQ_KERNEL, REQ_ROOT, REQ_IPV6, REQ_SYSCTL, REQ_PROTOCOL, REQ_NOFILE } kind;
 	int proto;                  /* REQ_PROTOCOL: IPPROTO_* */
+	long nofile;                /* REQ_NOFILE: descriptors the case needs open at once */
 	struct cond *cond;          /* REQ_KERNEL */
 	char name[128];             /* REQ_SYSCTL: a file that must exist */
 	char text[CASE_NAME * 2];   /* as written, for the SKIP reason */

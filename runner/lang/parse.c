@@ -575,7 +575,7 @@ static int stmt_capture(struct parser *p, struct line_toks *lt)
 static int stmt_require(struct parser *p, struct line_toks *lt)
 {
 	if (lt->n < 2)
-		return perr(p, lt->t[0].col, "usage: require root | ipv6 | protocol NAME | sysctl NAME | kernel OP VERSION");
+		return perr(p, lt->t[0].col, "usage: require root | ipv6 | protocol NAME | sysctl NAME | nofile N | kernel OP VERSION");
 	struct requirement r = { .pos = here(p, &lt->t[1]) };
 	char *text = tokens_text(lt->t, 1, lt->n);
 	snprintf(r.text, sizeof r.text, "%s", text);
@@ -591,6 +591,12 @@ static int stmt_require(struct parser *p, struct line_toks *lt)
 		if (!found)
 			return perr(p, lt->n < 3 ? t->col : n->col,
 				    "usage: require protocol NAME (SCTP, MPTCP, UDPLITE, ...)");
+	} else if (tok_is(t, "nofile")) {
+		/* as many descriptors open at once (bind_bhash: thousands) */
+		const struct token *n = &lt->t[2];
+		r.kind = REQ_NOFILE;
+		if (lt->n != 3 || n->kind != TOK_WORD || parse_long(n->text, 1, 1L << 30, &r.nofile))
+			return perr(p, lt->n < 3 ? t->col : n->col, "usage: require nofile N (1 to 1073741824 open files)");
 	} else if ((tok_is(t, "root") || tok_is(t, "ipv6")) && lt->n > 2) {
 		return perr(p, lt->t[2].col, "unexpected '%s' after 'require %s'",
 			    lt->t[2].kind == TOK_STR ? "\"...\"" : lt->t[2].text, t->text);
@@ -616,7 +622,7 @@ static int stmt_require(struct parser *p, struct line_toks *lt)
 			return perr(p, lt->t[i].col, "unexpected '%s' after the condition", lt->t[i].text);
 		}
 	} else {
-		return perr(p, t->col, "unknown requirement '%s' (root, ipv6, protocol NAME, sysctl NAME, kernel OP VERSION)",
+		return perr(p, t->col, "unknown requirement '%s' (root, ipv6, protocol NAME, sysctl NAME, nofile N, kernel OP VERSION)",
 			    t->text ? t->text : "");
 	}
 	GROW(p->sc->reqs, p->sc->nreqs);

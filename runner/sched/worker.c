@@ -40,13 +40,29 @@ static int finish(int fd, enum status st, const char *reason, long suppressed)
 	return 0;
 }
 
+/* `require nofile N`: the soft limit raised to N when the hard limit
+ * allows it (worker_raise_nofile has raised both as far as it could). */
+static int nofile_short(long want)
+{
+	struct rlimit rl;
+	if (getrlimit(RLIMIT_NOFILE, &rl) < 0)
+		return 1;
+	if (rl.rlim_cur != RLIM_INFINITY && (rlim_t)want > rl.rlim_cur && (rlim_t)want <= rl.rlim_max) {
+		rl.rlim_cur = (rlim_t)want;
+		setrlimit(RLIMIT_NOFILE, &rl);
+		getrlimit(RLIMIT_NOFILE, &rl);
+	}
+	return rl.rlim_cur != RLIM_INFINITY && (rlim_t)want > rl.rlim_cur;
+}
+
 /* Requirements that can be judged before anything is built. */
 static const struct requirement *unmet_early(const struct scenario *sc, const struct cond_ctx *ctx)
 {
 	for (int i = 0; i < sc->nreqs; i++) {
 		const struct requirement *r = &sc->reqs[i];
 		if ((r->kind == REQ_ROOT && strcmp(ctx->privilege, "root")) ||
-		    (r->kind == REQ_KERNEL && !cond_eval(r->cond, ctx)))
+		    (r->kind == REQ_KERNEL && !cond_eval(r->cond, ctx)) ||
+		    (r->kind == REQ_NOFILE && nofile_short(r->nofile)))
 			return r;
 	}
 	return NULL;

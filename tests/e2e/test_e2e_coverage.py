@@ -55,3 +55,27 @@ def test_mapped_cases_cite_the_selftest():
             with open(path) as f:
                 refs = [l for l in f if l.startswith("ref")]
             assert any("selftests/net/" + selftest in r for r in refs), (cid, selftest)
+
+
+def test_require_nofile(run, h, project):
+    """bind_bhash needs thousands of sockets: `require nofile N` raises the
+    open-file limit to N, or SKIPs the case when the hard limit is lower."""
+    path = h.write_case(project, "e2e/nofile", '''
+        require nofile 5000
+        use fixtures/host.net
+        on a
+          repeat 4500
+            s = socket(INET, DGRAM)
+          end
+          t = socket(INET, DGRAM)              = 0
+    ''')
+    r = run("run", path, cwd=project)
+    assert r.returncode == 0 and "ok 1 e2e/nofile\n" in r.stdout, r.stdout
+    path = h.write_case(project, "e2e/toomany", '''
+        require nofile 1073741824
+        use fixtures/host.net
+        on a
+          s = socket(INET, DGRAM)
+    ''')
+    r = run("run", path, cwd=project)
+    assert "ok 1 e2e/toomany # SKIP requires nofile 1073741824" in r.stdout, r.stdout
