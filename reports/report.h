@@ -47,7 +47,11 @@ const json_t *case_step(const json_t *c, const json_t *step);
 int step_checked(const json_t *step);
 /* "N passed, N failed, N errors, N skipped, N timed out" */
 void put_summary(FILE *f, const json_t *rec);
-/* Same status and the same observed result at every step. */
+/* Steps s and t both passed an expectation that left the value to the
+ * kernel: the same answer, whatever each kernel picked. */
+int both_picked(const json_t *s, const json_t *t);
+/* Same status and the same observed result at every checked step (see
+ * both_picked). */
 int case_same_answers(const json_t *a, const json_t *b);
 /* The first step of case id whose observed result is not the same in all
  * records (NULL if none), and what a record observed there ("-": nothing). */

@@ -278,6 +278,19 @@ static void summary(json_t *const *recs, int n, const struct plan *p)
 	if (any)
 		printf("\n* the answers differ between kernels (netrepro diff A.json B.json shows where)\n");
 	putchar('\n');
+	/* which kernels lack which fixes */
+	json_t *bugs = bug_table(recs, n), *row;
+	const char *fix;
+	if (json_object_size(bugs)) {
+		printf("known kernel bugs:\n");
+		json_object_foreach(bugs, fix, row) {
+			printf("  %s\n", fix);
+			for (int r = 0; r < n; r++)
+				printf("    %-22s %s\n", p->kernels[r].name, bug_word(json_array_get(row, (size_t)r)));
+		}
+		putchar('\n');
+	}
+	json_decref(bugs);
 	for (int r = 0; r < n; r++) {
 		json_t *g = json_object_get(recs[r], "guest");
 		if (*jstr(g, "error"))
