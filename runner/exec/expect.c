@@ -109,12 +109,27 @@ static int icmp_holds(const struct expect_attr *a, const struct outcome *o)
 	return data_icmp(o, &type, &code, &v6) && v6 == (a->key == AT_ICMP6) && type == a->a && code == a->b;
 }
 
-static int attr_holds(const struct expect_attr *a, const struct outcome *o)
+/* `from ADDR:$p`: the address with the captured port put in. */
+static struct sockaddr_storage with_port(const struct sockaddr_tmpl *t, const long *vars)
+{
+	struct sockaddr_storage ss = t->ss;
+	if (t->port_var >= 0 && vars) {
+		uint16_t port = htons((uint16_t)vars[t->port_var]);
+		if (ss.ss_family == AF_INET)
+			((struct sockaddr_in *)&ss)->sin_port = port;
+		else if (ss.ss_family == AF_INET6)
+			((struct sockaddr_in6 *)&ss)->sin6_port = port;
+	}
+	return ss;
+}
+
+static int attr_holds(const struct expect_attr *a, const struct outcome *o, const long *vars)
 {
 	const struct msg_info *m = &o->msg;
 	int ee = (m->have & MI_EE) != 0;
+	struct sockaddr_storage want = with_port(&a->addr, vars);
 	switch (a->key) {
-	case AT_FROM: return (m->have & MI_FROM) && same_addr(&m->from, &a->addr.ss, a->with_port);
+	case AT_FROM: return (m->have & MI_FROM) && same_addr(&m->from, &want, a->with_port);
 	case AT_TO: return (m->have & MI_TO) && same_addr(&m->to, &a->addr.ss, 0);
 	case AT_DEV: return (m->have & MI_DEV) && !strcmp(m->dev, a->name);
 	case AT_TTL: return (m->have & MI_TTL) && m->ttl == a->a;
@@ -167,7 +182,7 @@ static int match_one(const struct expect *e, const struct outcome *o, const long
 	if (!value_holds(e, o, vars))
 		return 0;
 	for (int i = 0; i < e->nattrs; i++)
-		if (!attr_holds(&e->attrs[i], o))
+		if (!attr_holds(&e->attrs[i], o, vars))
 			return 0;
 	return 1;
 }

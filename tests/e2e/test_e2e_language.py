@@ -175,3 +175,24 @@ def test_checks_and_branches(project, run, h, tmp_path):
         assert last["detail"] == "p=%d" % p
         assert step(case, "if r ==")["observed"] == "true"
         assert not [s for s in case["steps"] if s["call"] == "check 1 == 0"]    # the else branch did not run
+
+
+def test_from_with_a_captured_port(run, h, project, tmp_path):
+    """`from ADDR:$p` compares the port the capture holds (it used to be
+    left out, so the step failed whatever came)."""
+    r, c = record(run, h, project, tmp_path, '''
+        use fixtures/host.net
+        on a
+          r = socket(INET, DGRAM)
+          bind(r, 127.0.0.1:7000)                = 0
+          s = socket(INET, DGRAM)
+          bind(s, 127.0.0.1:0)                   = 0
+          p = getsockname(s)
+          sendto(s, "x", 127.0.0.1:7000)         = 1
+          recvfrom(r)                            = "x" from 127.0.0.1:$p
+          sendto(s, "y", 127.0.0.1:7000)         = 1
+          recvfrom(r)                            = "y" from 127.0.0.1:7000
+    ''')
+    by = {s["line"]: s for s in c["steps"]}
+    assert by[9]["status"] == "pass", r.stdout
+    assert by[11]["status"] == "fail" and by[11]["observed"].startswith('"y" from 127.0.0.1:')
