@@ -24,6 +24,7 @@
 #include <unistd.h>
 
 #include "capture.h"
+#include "child.h"
 #include "netns.h"
 
 #define DST_PORT 33434
@@ -82,40 +83,23 @@ static void cleanup(struct t *t)
 	rmdir(t->dir);
 }
 
-/* Run fn in a child; fail the test with its message when it fails. The
- * child ends with exit(), not _exit(), so valgrind checks its leaks. */
+struct child_box { child_fn fn; };
+
+/* In the child: fn with a fresh struct t, cleaned up after. */
+static int t_body(void *arg, char *why, size_t len)
+{
+	struct t t = {0};
+	int rc = ((const struct child_box *)arg)->fn(&t);
+
+	cleanup(&t);
+	snprintf(why, len, "%s", t.why);
+	return rc;
+}
+
 static void in_child(child_fn fn)
 {
-	char why[1024] = "";
-	int p[2], status = 0;
-	ssize_t got;
-	pid_t pid;
-
-	assert_int_equal(pipe(p), 0);
-	fflush(stdout);
-	fflush(stderr);
-	pid = fork();
-	assert_true(pid >= 0);
-	if (pid == 0) {
-		struct t t = {0};
-		int rc;
-
-		close(p[0]);
-		alarm(60);
-		rc = fn(&t);
-		cleanup(&t);
-		if (rc != 0 && write(p[1], t.why, strlen(t.why)) < 0)
-			rc = 2;
-		close(p[1]);
-		exit(rc == 0 ? 0 : 1);
-	}
-	close(p[1]);
-	got = read(p[0], why, sizeof(why) - 1);
-	why[got > 0 ? got : 0] = '\0';
-	close(p[0]);
-	assert_int_equal(waitpid(pid, &status, 0), pid);
-	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
-		fail_msg("child failed (status 0x%x): %s", status, why);
+	struct child_box box = { fn };
+	child_run(t_body, &box, 60);
 }
 
 /* --- setting up ---------------------------------------------------------- */

@@ -31,6 +31,7 @@
 #include <netlink/route/qdisc/netem.h>
 #include <netlink/route/tc.h>
 
+#include "child.h"
 #include "netns.h"
 
 struct net {
@@ -63,51 +64,28 @@ struct net {
 		      (want), (n)->err);                                     \
 	} while (0)
 
-/* A child returns 0 (passed), -1 (failed) or SKIPPED (with the reason in
- * why): the kernel lacks what the test needs. */
-#define SKIPPED 77
+#define SKIPPED CHILD_SKIPPED
 
 typedef int (*child_fn)(struct net *n);
 
-/* Run fn in a child; fail the test with its message when it fails. The
- * child ends with exit(), not _exit(), so ASan/valgrind check its leaks. */
+struct child_box { child_fn fn; };
+
+/* In the child: fn with a fresh struct net, its hosts freed after. */
+static int net_body(void *arg, char *why, size_t len)
+{
+	struct net n = {0};
+	int rc = ((const struct child_box *)arg)->fn(&n);
+
+	netns_host_free(n.a);
+	netns_host_free(n.b);
+	snprintf(why, len, "%s", n.why);
+	return rc;
+}
+
 static void in_child(child_fn fn)
 {
-	char why[512] = "";
-	int p[2], status = 0;
-	ssize_t got;
-	pid_t pid;
-
-	assert_int_equal(pipe(p), 0);
-	fflush(stdout);
-	fflush(stderr);
-	pid = fork();
-	assert_true(pid >= 0);
-	if (pid == 0) {
-		struct net n = {0};
-		int rc;
-
-		close(p[0]);
-		alarm(20);
-		rc = fn(&n);
-		netns_host_free(n.a);
-		netns_host_free(n.b);
-		if (rc != 0 && write(p[1], n.why, strlen(n.why)) < 0)
-			rc = -1;
-		close(p[1]);
-		exit(rc == 0 ? 0 : rc == SKIPPED ? SKIPPED : 1);
-	}
-	close(p[1]);
-	got = read(p[0], why, sizeof(why) - 1);
-	why[got > 0 ? got : 0] = '\0';
-	close(p[0]);
-	assert_int_equal(waitpid(pid, &status, 0), pid);
-	if (WIFEXITED(status) && WEXITSTATUS(status) == SKIPPED) {
-		print_message("skipped: %s\n", why);
-		skip();
-	}
-	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
-		fail_msg("child failed (status 0x%x): %s", status, why);
+	struct child_box box = { fn };
+	child_run(net_body, &box, 20);
 }
 
 /* --- topology ----------------------------------------------------------- */
