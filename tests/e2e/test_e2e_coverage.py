@@ -1,6 +1,6 @@
 """cases/COVERAGE.md maps the checks of the kernel's net selftests to case
 ids: every id it names exists, each complete selftest has all its checks,
-and every mapped case cites the selftest in a ref."""
+and every mapped case cites the selftest, and names the check, in a ref."""
 import os
 import re
 import subprocess
@@ -53,11 +53,14 @@ def test_complete_selftests_have_every_check():
 
 def test_mapped_cases_cite_the_selftest():
     for selftest, rows in coverage().items():
-        for _, cid in rows:
+        for check, cid in rows:
             path = os.path.join(ROOT, "cases", cid.split("[")[0] + ".case")
             with open(path) as f:
                 refs = [l for l in f if l.startswith("ref")]
             assert any("selftests/net/" + selftest in r for r in refs), (cid, selftest)
+            # and a ref names the check
+            assert any(r.startswith('ref   "' + selftest) and check.rsplit(".", 1)[0] in r for r in refs), \
+                (cid, check)
 
 
 def test_require_nofile(run, h, project):

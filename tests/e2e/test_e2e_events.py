@@ -222,6 +222,12 @@ def test_flake_check_smoke(netrepro, h, tmp_path):
     assert r.returncode == 0, r.stdout[-4000:] + r.stderr[-2000:]
     assert "every step the same each time" in r.stdout
     assert "left out (nondeterministic): events/netem-random-loss" in r.stdout
+    # the same library run twice on one kernel diffs clean: what the kernel
+    # picks (a port in a range, one of several answers) marks nothing
+    d = subprocess.run([netrepro, "diff", str(tmp_path / "run-1.json"), str(tmp_path / "run-2.json")],
+                       capture_output=True, text=True)
+    assert d.returncode == 0, d.stdout[-3000:]
+    assert "0 case(s) differ" in d.stdout
 
 
 def test_flake_check_finds_a_difference(tmp_path):
