@@ -1,7 +1,7 @@
 # netrepro: make, make test, make run, make bench, make deps.
 CC      ?= cc
 PKGS    := libnl-3.0 libnl-route-3.0 jansson libpcap
-DEBS    := gcc make pkg-config libnl-3-dev libnl-route-3-dev libjansson-dev libcmocka-dev libpcap-dev \
+DEBS    := gcc make pkg-config libnl-3-dev libnl-route-3-dev libjansson-dev libcmocka-dev libpcap-dev bubblewrap \
            python3 python3-pytest python3-jsonschema python3-yaml iproute2 kmod chromium \
            qemu-system-x86 busybox-static xz-utils
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)

@@ -143,7 +143,7 @@ int netns_netem_set(struct netns_host *h, const char *ifname, const struct netns
 int netns_netem_clear(struct netns_host *h, const char *ifname, char *err);
 
 /* name is dotted ("net.ipv4.ip_local_port_range"); only net.* is accepted.
- * Written and read inside the host's namespace. get strips the trailing
+ * Written and read inside the host's namespace (h NULL: the caller's). get strips the trailing
  * newline and turns tabs into single spaces. */
 int netns_sysctl_set(struct netns_host *h, const char *name, const char *value, char *err);
 int netns_sysctl_get(struct netns_host *h, const char *name, char *buf, size_t len, char *err);

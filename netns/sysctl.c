@@ -8,6 +8,9 @@
 
 #include "internal.h"
 
+/* NULL: the namespace the caller is in (a run in place). */
+#define HOSTNAME(h) ((h) ? (h)->name : "here")
+
 int netns_file_write(const char *path, const char *s)
 {
 	size_t len = strlen(s);
@@ -52,10 +55,10 @@ static int sysctl_open(struct netns_host *h, const char *name, char *path,
 
 	if (rc == -EPERM)
 		return netns_fail(err, rc, "sysctl %s %s: only net.* is per-namespace",
-				  h->name, name ? name : "(null)");
+				  HOSTNAME(h), name ? name : "(null)");
 	if (rc < 0)
-		return netns_fail(err, rc, "sysctl %s %s: bad name", h->name, name);
-	return netns_host_enter(h, err);
+		return netns_fail(err, rc, "sysctl %s %s: bad name", HOSTNAME(h), name);
+	return h ? netns_host_enter(h, err) : 0;
 }
 
 int netns_sysctl_set(struct netns_host *h, const char *name, const char *value, char *err)
@@ -67,7 +70,7 @@ int netns_sysctl_set(struct netns_host *h, const char *name, const char *value, 
 		return rc;
 	rc = netns_file_write(path, value);
 	if (rc < 0)
-		return netns_fail(err, rc, "sysctl %s %s = %s", h->name, name, value);
+		return netns_fail(err, rc, "sysctl %s %s = %s", HOSTNAME(h), name, value);
 	return 0;
 }
 
@@ -113,18 +116,18 @@ int netns_sysctl_get(struct netns_host *h, const char *name, char *buf, size_t l
 	int rc;
 
 	if (!buf || len == 0)
-		return netns_fail(err, -EINVAL, "sysctl %s %s: no buffer", h->name, name);
+		return netns_fail(err, -EINVAL, "sysctl %s %s: no buffer", HOSTNAME(h), name);
 	buf[0] = '\0';
 	rc = sysctl_open(h, name, path, sizeof(path), err);
 	if (rc < 0)
 		return rc;
 	n = file_read(path, page, sizeof(page));
 	if (n < 0)
-		return netns_fail(err, (int)n, "sysctl %s %s", h->name, name);
+		return netns_fail(err, (int)n, "sysctl %s %s", HOSTNAME(h), name);
 	tidy(page);
 	if ((size_t)n == sizeof(page) - 1 || strlen(page) >= len)
 		return netns_fail(err, -ERANGE, "sysctl %s %s: value longer than %zu bytes",
-				  h->name, name, len - 1);
+				  HOSTNAME(h), name, len - 1);
 	memcpy(buf, page, strlen(page) + 1);
 	return 0;
 }

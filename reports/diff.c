@@ -66,6 +66,13 @@ static int diff_case(FILE *f, const char *id, const json_t *a, const json_t *b, 
 		fprintf(f, "  status: %s -> %s\n", jstr(a, "status"), jstr(b, "status"));
 	}
 	bug_lines(f, id, a, b, &shown);
+	/* a fresh namespace and the platform's own network may answer
+	 * differently for that reason alone: never compared silently */
+	const char *ia = jstr(a, "isolation"), *ib = jstr(b, "isolation");
+	if (*ia && *ib && strcmp(ia, ib) && (!strcmp(ia, "in-place") || !strcmp(ib, "in-place"))) {
+		header(f, id, &shown);
+		fprintf(f, "  isolation: %s -> %s (the platform's own network against a fresh namespace)\n", ia, ib);
+	}
 	size_t i;
 	json_t *s;
 	json_array_foreach(json_object_get(a, "steps"), i, s) {

@@ -118,6 +118,11 @@ static void captures(FILE *f, const json_t *c)
 	}
 	if (json_is_true(json_object_get(c, "nondeterministic")))
 		fprintf(f, "<p>nondeterministic: a netem setting acts on each packet by chance</p>");
+	if (*jstr(c, "isolation")) {
+		fprintf(f, "<p>isolation: ");
+		esc(f, jstr(c, "isolation"));
+		fprintf(f, "</p>");
+	}
 }
 
 static void cell(FILE *f, const json_t *c, int differs, const json_t *step, const char *observed)

@@ -206,6 +206,12 @@ static void one_case(FILE *f, json_t *const *recs, int n, const char *id)
 		captures(f, case_find(recs[r], id), n > 1 ? run_label(recs[r]) : NULL);
 	if (json_is_true(json_object_get(c, "nondeterministic")))
 		fprintf(f, "- nondeterministic: a netem setting acts on each packet by chance\n");
+	for (int r = 0; r < n; r++) {
+		const json_t *rc = case_find(recs[r], id);
+		if (*jstr(rc, "isolation"))
+			fprintf(f, "- isolation%s%s: %s\n", n > 1 ? " on " : "", n > 1 ? run_label(recs[r]) : "",
+				jstr(rc, "isolation"));
+	}
 	fputc('\n', f);
 	steps_table(f, recs, n, id);
 	if (*jstr(c, "source"))

@@ -7,6 +7,7 @@
 #include "commands.h"
 #include "env.h"
 #include "report.h"
+#include "inplace.h"
 #include "scheduler.h"
 
 #include "clock.h"
@@ -59,6 +60,9 @@ static const char usage[] =
 	"      --captures DIR      write each `capture` line's frames to DIR/CASE/HOST-IF.pcap\n"
 	"                          (default: captures/ next to the --json record; else none)\n"
 	"      --strict            a known kernel bug (KNOWN-BUG) makes the exit status 1 too\n"
+	"      --in-place          no namespaces: run the cases that need only one host's own\n"
+	"                          stack in this network namespace, changing nothing (WSL,\n"
+	"                          containers), one at a time; the others SKIP, saying why\n"
 	"\n"
 	"exit status: 0 all passed, skipped or known kernel bugs (KNOWN-BUG), 1 a case\nfailed, errored or timed out (or, with --strict, showed a known bug),\n"
 	"2 usage or parse error.\n";
@@ -72,6 +76,7 @@ struct cli {
 	const char *captures;
 	int allow_exec;
 	int strict;
+	int in_place;
 };
 
 
@@ -92,7 +97,7 @@ static int parse_cli(int argc, char **argv, struct cli *c)
 		{ "timeout", required_argument, 0, 't' }, { "step-timeout", required_argument, 0, 's' },
 		{ "json", required_argument, 0, 'J' }, { "junit", required_argument, 0, 'U' },
 		{ "allow-exec", no_argument, 0, 'X' }, { "captures", required_argument, 0, 'C' },
-		{ "strict", no_argument, 0, 'S' },
+		{ "strict", no_argument, 0, 'S' }, { "in-place", no_argument, 0, 'I' },
 		{ "help", no_argument, 0, 'h' }, { 0, 0, 0, 0 },
 	};
 	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
@@ -118,6 +123,7 @@ static int parse_cli(int argc, char **argv, struct cli *c)
 		case 'X': c->allow_exec = 1; break;
 		case 'C': c->captures = optarg; break;
 		case 'S': c->strict = 1; break;
+		case 'I': c->in_place = 1; break;
 		case 'h': fputs(usage, stdout); exit(0);
 		default: return -1;
 		}
@@ -202,6 +208,19 @@ static int cmd_run(int argc, char **argv)
 					     .capture_name = capname },
 				 .done = print_case, .arg = &pr };
 	worker_opts_from_env(env, &so.worker);
+	so.worker.in_place = c.in_place;
+	if (c.in_place)
+		so.jobs = 1;    /* the cases share this namespace: one at a time */
+	char no_netns[600] = "", why[400];
+	if (!c.in_place && !inplace_netns_probe(why, sizeof why)) {
+		/* said once here; every case SKIPs with it */
+		fprintf(stderr, "netrepro run: network namespaces cannot be made here (%s; platform %s): "
+			"every case SKIPs; --in-place runs the single-host cases in this namespace\n",
+			why, so.worker.platform);
+		snprintf(no_netns, sizeof no_netns, "namespaces unavailable here (%s); --in-place runs the "
+			 "single-host cases in this namespace", why);
+		so.worker.no_netns = no_netns;
+	}
 	json_t **recs = calloc((size_t)s.n + 1, sizeof *recs);
 	ktap_header(stdout, s.n);
 	sched_run(s.sc, s.n, &so, recs);

@@ -15,8 +15,8 @@
 
 int run_enter(struct run *r, int host)
 {
-	if (host == r->cur_host)
-		return 0;
+	if (host == r->cur_host || !r->hosts[host])
+		return 0;       /* there already, or in place: no namespace of its own */
 	char err[NETNS_ERRLEN];
 	if (netns_host_enter(r->hosts[host], err) < 0) {
 		snprintf(r->reason, r->reasonlen, "%s", err);

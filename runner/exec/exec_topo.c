@@ -264,3 +264,39 @@ void call_packets(struct run *r, const struct step *st, struct outcome *o)
 	snprintf(o->detail, sizeof o->detail, "of %lu frames%s", cs.frames,
 		 cs.not_kept ? " (some not kept in memory: a lower bound)" : "");
 }
+
+/* sysctl(net.NAME): the value's text; its first two numbers as a pair and
+ * the first alone as the value, for `= LO HI` and predicates. */
+void call_sysctl(struct run *r, const struct step *st, struct outcome *o)
+{
+	char err[NETNS_ERRLEN], *buf = run_buf(r, 4096);
+	struct netns_host *h = r->hosts[st->host];     /* NULL in place: here */
+	int rc = buf ? netns_sysctl_get(h, st->args[0].str, buf, 4096, err) : -ENOMEM;
+	if (rc < 0) {
+		o->ret = -1;
+		o->failed = 1;
+		o->err = -rc;
+		snprintf(o->detail, sizeof o->detail, "%.*s", (int)sizeof o->detail - 1, buf ? err : "out of memory");
+		return;
+	}
+	o->data = buf;
+	o->len = o->truelen = strlen(buf);
+	long field = st->nargs > 1 ? int_arg(r, &st->args[1]) : 1, nums[16];
+	int n = 0;
+	for (char *p = buf, *end; n < 16; p = end) {
+		nums[n] = strtol(p, &end, 10);
+		if (end == p)
+			break;
+		n++;
+	}
+	o->pair[0] = n > 0 ? nums[0] : 0;
+	o->pair[1] = n > 1 ? nums[1] : 0;
+	if (field < 1 || field > n) {   /* no such number in the value */
+		o->ret = -1;
+		o->failed = 1;
+		o->err = ERANGE;
+		snprintf(o->detail, sizeof o->detail, "the value \"%.64s\" has %d number%s", buf, n, n == 1 ? "" : "s");
+		return;
+	}
+	o->ret = nums[field - 1];
+}

@@ -318,6 +318,9 @@ static char *value_text(const struct outcome *o, const struct step *st, int as_d
 		return named(tbl_errno, o->ret);
 	if (st->call && st->call->names)
 		return named(st->call->names, o->ret);
+	if (v == VAL_SYSCTL)    /* numbers as numbers ("60536 65535"), else the quoted text */
+		return strspn(o->data ? o->data : "x", "0123456789 -") == o->len && o->len
+			? strndup(o->data, o->len) : quote_bytes(o);
 	if (v == VAL_OPT) {
 		enum value_out out = st->opt->shape->out;
 		if (out == OUT_PAIR)

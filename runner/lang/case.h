@@ -47,6 +47,7 @@ struct cond_ctx {
 	const char *privilege;      /* "root", "rootless" */
 	const char *const *variant_values;
 	int any_kernel;             /* every `kernel` comparison holds: "on some kernel" */
+	int in_place;               /* run --in-place */
 };
 int cond_eval(const struct cond *c, const struct cond_ctx *ctx);
 /* Whether op holds for a comparison result cmp (<0, 0, >0). */
@@ -205,7 +206,7 @@ struct topo_bridge { int host; struct srcpos pos; };
 struct on_when { int line, col, kept; };
 
 struct requirement {
-	enum { REQ_KERNEL, REQ_ROOT, REQ_IPV6, REQ_SYSCTL, REQ_PROTOCOL, REQ_NOFILE } kind;
+	enum { REQ_KERNEL, REQ_ROOT, REQ_IPV6, REQ_SYSCTL, REQ_PROTOCOL, REQ_NOFILE, REQ_IN_PLACE } kind;
 	int proto;                  /* REQ_PROTOCOL: IPPROTO_* */
 	long nofile;                /* REQ_NOFILE: descriptors the case needs open at once */
 	struct cond *cond;          /* REQ_KERNEL */

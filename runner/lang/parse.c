@@ -575,7 +575,7 @@ static int stmt_capture(struct parser *p, struct line_toks *lt)
 static int stmt_require(struct parser *p, struct line_toks *lt)
 {
 	if (lt->n < 2)
-		return perr(p, lt->t[0].col, "usage: require root | ipv6 | protocol NAME | sysctl NAME | nofile N | kernel OP VERSION");
+		return perr(p, lt->t[0].col, "usage: require root | ipv6 | protocol NAME | sysctl NAME | nofile N | in-place | kernel OP VERSION | platform == NAME");
 	struct requirement r = { .pos = here(p, &lt->t[1]) };
 	char *text = tokens_text(lt->t, 1, lt->n);
 	snprintf(r.text, sizeof r.text, "%s", text);
@@ -612,9 +612,13 @@ static int stmt_require(struct parser *p, struct line_toks *lt)
 				    "usage: require sysctl net.NAME (a sysctl of the network namespace)");
 		r.kind = REQ_SYSCTL;
 		strcpy(r.name, n->text);
-	} else if (tok_is(t, "kernel")) {
+	} else if (tok_is(t, "in-place") && lt->n == 2) {
+		/* the platform's own network: a namespace would hide it */
+		r.kind = REQ_IN_PLACE;
+		snprintf(r.text, sizeof r.text, "in-place: it shows the platform's own network (run --in-place)");
+	} else if (tok_is(t, "kernel") || tok_is(t, "platform")) {
 		int i = 1;
-		r.kind = REQ_KERNEL;
+		r.kind = REQ_KERNEL;    /* a condition: kernel, platform */
 		if (parse_cond(p, lt->t, &i, lt->n, &r.cond) < 0)
 			return -1;
 		if (i != lt->n) {
@@ -622,7 +626,7 @@ static int stmt_require(struct parser *p, struct line_toks *lt)
 			return perr(p, lt->t[i].col, "unexpected '%s' after the condition", lt->t[i].text);
 		}
 	} else {
-		return perr(p, t->col, "unknown requirement '%s' (root, ipv6, protocol NAME, sysctl NAME, nofile N, kernel OP VERSION)",
+		return perr(p, t->col, "unknown requirement '%s' (root, ipv6, protocol NAME, sysctl NAME, nofile N, in-place, kernel OP VERSION, platform == NAME)",
 			    t->text ? t->text : "");
 	}
 	GROW(p->sc->reqs, p->sc->nreqs);
@@ -913,8 +917,8 @@ static int parse_line(struct parser *p, struct line_toks *lt, int fixture)
 	if (tok_is(t, "vary"))
 		return fixture ? perr(p, t->col, "'vary' belongs in a case, not a fixture") : 0;
 	for (size_t i = 0; i < sizeof statements / sizeof *statements; i++) {
-		if (!tok_is(t, statements[i].word))
-			continue;
+		if (!tok_is(t, statements[i].word) || tok_is(&lt->t[1], "("))
+			continue;       /* `sysctl(NAME)` is a call, `sysctl HOST ...` a line */
 		enum stmt_kind kind = statements[i].kind;
 		int in_steps = p->host >= 0;
 		if (fixture && (kind == SECTION || kind == STEP_ONLY))

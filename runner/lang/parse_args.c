@@ -446,6 +446,12 @@ static int parse_one(struct parser *p, char letter, const struct group *grp, int
 	case 'H': return want_name(p, t, tbl_shut, "shutdown direction", a);
 	case 'q': return want_str(p, grp, a);
 	case 'h': return want_capture_point(p, t, a);
+	case 'Y':
+		if (t->kind != TOK_WORD || strncmp(t->text, "net.", 4) || strstr(t->text, "..") ||
+		    strchr(t->text, '/') || t->len >= 128 || t->text[t->len - 1] == '.')
+			return perr(p, t->col, "expected a net.* sysctl name, got '%s'", tok_shown(t));
+		*a = (struct arg){ .kind = ARG_NAME, .str = strdup(t->text), .pos = a->pos };
+		return a->str ? 0 : perr(p, t->col, "out of memory");
 	case 'B': return want_filter(p, grp, a);
 	case 'N':
 		a->kind = ARG_FLAG;

@@ -140,8 +140,10 @@ static int expect_data(struct parser *p, const struct token *t, int *i, int n, c
 {
 	const struct token *w = &t[*i - 1];
 	enum value_out out = opt_out(st);
-	if (st && (!st->call || (st->call->value != VAL_DATA && st->call->value != VAL_EXIT && out != OUT_STR)))
-		return perr(p, w->col, "only recv(), recvfrom(), recvmsg(), exec and text options expect \"data\"");
+	if (st && (!st->call || (st->call->value != VAL_DATA && st->call->value != VAL_EXIT &&
+				 st->call->value != VAL_SYSCTL && out != OUT_STR)))
+		return perr(p, w->col, "only recv(), recvfrom(), recvmsg(), exec, sysctl() and text options "
+			    "expect \"data\"");
 	int times = *i < n && tok_is(&t[*i], "*") ? 3 : 1;
 	if (*i - 1 + times > n)
 		return perr(p, t[*i].col, "after a \"string\": * N");
@@ -216,6 +218,13 @@ static int parse_head(struct parser *p, const struct token *t, int *i, int n,
 	if ((out == OUT_STR || out == OUT_ADDR) && e->kind != EXP_OK && e->kind != EXP_TIMEOUT && e->kind != EXP_ERRNO)
 		return perr(p, w->col, "%s gives %s, not a number", st->opt->name,
 			    out == OUT_STR ? "text: = \"...\"" : "an address");
+	long second;
+	if (call && call->value == VAL_SYSCTL && e->kind == EXP_INT && *i < n && t[*i].kind == TOK_WORD &&
+	    !parse_long(t[*i].text, -2147483648L, 4294967295L, &second)) {
+		e->kind = EXP_PAIR;     /* "= 60536 65535": both numbers of the value */
+		e->j = second;
+		(*i)++;
+	}
 	if (out == OUT_PAIR && e->kind == EXP_INT) {
 		long v2;
 		if (*i < n && t[*i].kind == TOK_WORD && !parse_long(t[*i].text, -2147483648L, 4294967295L, &v2)) {

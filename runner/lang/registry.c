@@ -20,7 +20,7 @@
 const struct name_val tbl_errno[] = {
 	E(EPERM), E(ENOENT), E(EINTR), E(EIO), E(EBADF), E(EAGAIN), E(ENOMEM),
 	E(EACCES), E(EFAULT), E(EBUSY), E(EEXIST), E(ENODEV), E(EINVAL),
-	E(ENFILE), E(EMFILE), E(ENOSPC), E(EPIPE), E(ENOSYS), E(ENOBUFS),
+	E(ENFILE), E(EMFILE), E(ENOSPC), E(EPIPE), E(ERANGE), E(ENOSYS), E(ENOBUFS),
 	E(ENOTSOCK), E(EDESTADDRREQ), E(EMSGSIZE), E(EPROTOTYPE),
 	E(ENOPROTOOPT), E(EPROTONOSUPPORT), E(ESOCKTNOSUPPORT), E(EOPNOTSUPP),
 	E(EPFNOSUPPORT), E(EAFNOSUPPORT), E(EADDRINUSE), E(EADDRNOTAVAIL),
@@ -167,6 +167,7 @@ const struct call_def call_table[] = {
 	{ "state", "S", "s | LOCAL:PORT, PEER:PORT", VAL_STATE, call_state, "the TCP state, through sock_diag", 0, NULL },
 	{ "ifindex", "n", "IF", VAL_NUMBER, call_ifindex, "the interface's index in the step's host (ENODEV: none); a scope `%$i`", 0, NULL },
 	{ "packets", "hB", "HOST:IF|HOST, \"FILTER\"", VAL_NUMBER, call_packets, "frames captured so far (a `capture` line) that match a pcap filter; waits, bounded, for the count the step expects", 0, NULL },
+	{ "sysctl", "Y[i", "net.NAME[, FIELD]", VAL_SYSCTL, call_sysctl, "read a sysctl in the step's host (in place: this namespace): = \"TEXT\", = LO HI for two numbers, or the first number (FIELD: the n-th) for predicates and captures", 0, NULL },
 	{ "sleep", "i", "MS", VAL_ZERO, call_sleep, "wait", 0, NULL },
 	{ "exec", "X", "-- PROGRAM ARG...", VAL_EXIT, call_exec, "run a program in the host (only with --allow-exec)", 0, NULL },
 	{ NULL, NULL, NULL, VAL_ZERO, NULL, NULL, 0, NULL },
@@ -242,7 +243,7 @@ static const char *value_name(enum call_value v)
 	static const char *const names[] = {
 		[VAL_ZERO] = "0", [VAL_SOCK] = "a socket", [VAL_COUNT] = "bytes sent",
 		[VAL_DATA] = "the data", [VAL_PORT] = "a port", [VAL_OPT] = "the option's value",
-		[VAL_STATE] = "a TCP state", [VAL_EXIT] = "exit status", [VAL_ERR] = "an errno", [VAL_NUMBER] = "a number",
+		[VAL_STATE] = "a TCP state", [VAL_EXIT] = "exit status", [VAL_ERR] = "an errno", [VAL_NUMBER] = "a number", [VAL_SYSCTL] = "its value",
 	};
 	return names[v];
 }

@@ -78,6 +78,7 @@ extern const struct sockopt_def sockopt_table[];  /* ends with a NULL name */
  *   O option name and value   o option name
  *   H shutdown how   S state target (socket, or two addresses)
  *   h a capture point: HOST:IF, or HOST (all its interfaces)
+ *   Y a net.* sysctl name
  *   B a pcap filter expression, "..."
  *   f a message flag   K a message flag or a `from|dev|ttl|hoplimit|tos|
  *   segment VALUE` ancillary item   X a program and its arguments after "--"
@@ -94,6 +95,7 @@ enum call_value {
 	VAL_EXIT,   /* a program's exit status (its output is kept) */
 	VAL_ERR,    /* an errno taken from the socket (recverr) */
 	VAL_NUMBER, /* a number (an interface index) */
+	VAL_SYSCTL, /* a sysctl's text; its numbers compare as a pair, or the first alone */
 };
 typedef void call_fn(struct run *r, const struct step *st, struct outcome *o);
 struct call_def {
@@ -122,6 +124,6 @@ void registry_print_options(FILE *f, int md);
 call_fn call_socket, call_bind, call_listen, call_connect, call_accept, call_send,
 	call_recv, call_sendmsg, call_recvmsg, call_recverr, call_shutdown, call_close,
 	call_getname, call_setsockopt, call_getsockopt, call_state, call_sleep, call_exec, call_ifindex,
-	call_packets, call_topology, call_wait;
+	call_packets, call_topology, call_wait, call_sysctl;
 
 #endif

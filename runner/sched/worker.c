@@ -2,6 +2,7 @@
  * steps. Everything it makes dies with it. */
 #include "worker.h"
 #include "exec.h"
+#include "inplace.h"
 #include "netns.h"
 #include "record.h"
 
@@ -62,7 +63,8 @@ static const struct requirement *unmet_early(const struct scenario *sc, const st
 		const struct requirement *r = &sc->reqs[i];
 		if ((r->kind == REQ_ROOT && strcmp(ctx->privilege, "root")) ||
 		    (r->kind == REQ_KERNEL && !cond_eval(r->cond, ctx)) ||
-		    (r->kind == REQ_NOFILE && nofile_short(r->nofile)))
+		    (r->kind == REQ_NOFILE && nofile_short(r->nofile)) ||
+		    (r->kind == REQ_IN_PLACE && !ctx->in_place))
 			return r;
 	}
 	return NULL;
@@ -219,18 +221,13 @@ static void known_bug_reason(json_t *bugs, char *buf, size_t len)
 			at += (size_t)snprintf(buf + at, len - at, "%s %s", at > 17 ? "," : "", fix);
 }
 
-static int run_built(const struct scenario *sc, struct netns_host **hosts,
-		     const struct cond_ctx *ctx, const struct worker_opts *o, int fd)
+/* The steps, in hosts already built (or, in place, none), and the result
+ * line; isolation says which ("netns", "netns+userns", "in-place"). */
+static int run_steps(const struct scenario *sc, struct netns_host **hosts, const struct cond_ctx *ctx,
+		     const struct worker_opts *o, int fd, const char *isolation)
 {
 	char reason[512] = "";
-	const struct requirement *unmet = unmet_in_host(sc, hosts[0]);
-	if (unmet) {
-		snprintf(reason, sizeof reason, "requires %s", unmet->text);
-		return finish(fd, ST_SKIP, reason, 0);
-	}
-	if (build(sc, hosts, reason, sizeof reason) < 0)
-		return finish(fd, ST_ERROR, reason, 0);
-	json_t *extra = json_object(), *caps = json_array(), *bugs = json_object();
+	json_t *extra = json_pack("{s:s}", "isolation", isolation), *caps = json_array(), *bugs = json_object();
 	struct exec_env env = { .cond = *ctx, .step_timeout_ms = o->step_timeout_ms,
 				.record_cap = 1000, .emit = emit_step, .emit_arg = &fd,
 				.capture_dir = o->capture_dir, .capture_name = o->capture_name,
@@ -262,6 +259,43 @@ static int run_built(const struct scenario *sc, struct netns_host **hosts,
 	return 0;
 }
 
+static int run_built(const struct scenario *sc, struct netns_host **hosts,
+		     const struct cond_ctx *ctx, const struct worker_opts *o, int fd, int rootless)
+{
+	char reason[512] = "";
+	const struct requirement *unmet = unmet_in_host(sc, hosts[0]);
+	if (unmet) {
+		snprintf(reason, sizeof reason, "requires %s", unmet->text);
+		return finish(fd, ST_SKIP, reason, 0);
+	}
+	if (build(sc, hosts, reason, sizeof reason) < 0)
+		return finish(fd, ST_ERROR, reason, 0);
+	return run_steps(sc, hosts, ctx, o, fd, rootless ? "netns+userns" : "netns");
+}
+
+/* In place: the requirements read here, then the steps, changing nothing. */
+static int run_in_place(const struct scenario *sc, const struct cond_ctx *ctx,
+			const struct worker_opts *o, int fd)
+{
+	char reason[512], buf[256];
+	if (inplace_obstacle(sc, reason, sizeof reason))
+		return finish(fd, ST_SKIP, reason, 0);
+	for (int i = 0; i < sc->nreqs; i++) {
+		const struct requirement *r = &sc->reqs[i];
+		int unmet = r->kind == REQ_PROTOCOL ? protocol_missing(r->proto)
+			: r->kind == REQ_SYSCTL ? sysctl_here(r->name, buf, sizeof buf) < 0
+			: r->kind == REQ_IPV6 ? sysctl_here("net.ipv6.conf.all.disable_ipv6", buf, sizeof buf) < 0 ||
+						!strcmp(buf, "1")
+			: 0;
+		if (unmet) {
+			snprintf(reason, sizeof reason, "requires %s", r->text);
+			return finish(fd, ST_SKIP, reason, 0);
+		}
+	}
+	struct netns_host *none[16] = { 0 };    /* every step runs where we are */
+	return run_steps(sc, none, ctx, o, fd, "in-place");
+}
+
 void worker_raise_nofile(void)
 {
 	struct rlimit rl;
@@ -288,7 +322,8 @@ int worker_main(const struct scenario *sc, const struct worker_opts *o, int fd)
 	int rootless = geteuid() != 0;
 	struct cond_ctx ctx = { .kernel = o->kernel, .platform = o->platform,
 				.privilege = rootless ? "rootless" : "root",
-				.variant_values = (const char *const *)sc->variant_values };
+				.variant_values = (const char *const *)sc->variant_values,
+				.in_place = o->in_place };
 	if (sc->uses_exec && !o->allow_exec)    /* a ticket's case runs nothing unasked */
 		return finish(fd, ST_SKIP, "runs programs (exec): needs --allow-exec", 0);
 	const struct requirement *unmet = unmet_early(sc, &ctx);
@@ -297,16 +332,20 @@ int worker_main(const struct scenario *sc, const struct worker_opts *o, int fd)
 		snprintf(reason, sizeof reason, "requires %s", unmet->text);
 		return finish(fd, ST_SKIP, reason, 0);
 	}
-	if (netns_become_root(&rootless, err) < 0)
-		return finish(fd, ST_ERROR, err, 0);
 	if (!sc->nhosts)
 		return finish(fd, ST_ERROR, "the case declares no host", 0);
+	if (o->in_place)
+		return run_in_place(sc, &ctx, o, fd);
+	if (o->no_netns)
+		return finish(fd, ST_SKIP, o->no_netns, 0);
+	if (netns_become_root(&rootless, err) < 0)
+		return finish(fd, ST_ERROR, err, 0);
 	struct netns_host *hosts[16] = { 0 };
 	int made = 1;
 	for (int i = 0; i < sc->nhosts && made; i++)
 		made = netns_host_new(sc->hosts[i], &hosts[i], err) == 0;
 	if (made)
-		run_built(sc, hosts, &ctx, o, fd);
+		run_built(sc, hosts, &ctx, o, fd, rootless);
 	else
 		finish(fd, ST_ERROR, err, 0);
 	for (int i = 0; i < sc->nhosts; i++)

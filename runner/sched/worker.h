@@ -13,6 +13,8 @@ struct worker_opts {
 	struct kver kernel;     /* what `kernel` conditions compare with */
 	const char *platform;   /* "linux", "wsl1", "wsl2" */
 	int allow_exec;         /* --allow-exec: cases may run programs */
+	int in_place;           /* --in-place: no namespace, the one netrepro started in */
+	const char *no_netns;   /* namespaces cannot be made here: why (every case SKIPs), or NULL */
 	const char *capture_dir;    /* pcap files are written under it, or NULL */
 	const char *capture_name;   /* what the record calls that folder */
 };
