@@ -1,15 +1,18 @@
 /* env: the environment fingerprint of a run (see env.h).
  *
  * Every file is read relative to a root directory so the unit tests can point
- * it at a fake tree; uname(2), geteuid() and the process environment are the
- * real ones. Nothing is ever written. Every key is always present; a value
- * that cannot be read or recognised is JSON null.
+ * it at a fake tree. uname(2) and geteuid() are the real ones (a fake tree's
+ * /proc/sys/kernel/{osrelease,version} stand in for uname in the platform
+ * detectors), and so is the process environment (a fake tree's
+ * /proc/self/environ is asked too). Nothing is ever written. Every key is
+ * always present; a value that cannot be read or recognised is JSON null.
  */
 #include "env_int.h"
 
 #include <ctype.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -53,6 +56,11 @@ int env_root_exists(const char *root, const char *rel)
 	       access(path, F_OK) == 0;
 }
 
+int env_root_is_real(const char *root)
+{
+	return !root || !root[0] || !strcmp(root, "/");
+}
+
 void env_trim_right(char *s)
 {
 	size_t n = strlen(s);
@@ -81,6 +89,24 @@ int env_read_small(const char *root, const char *rel, char *buf, size_t len)
 	buf[got] = '\0';
 	env_trim_right(buf);
 	return n < 0 ? -1 : 0;
+}
+
+long env_read_bytes(const char *root, const char *rel, void *buf, size_t len)
+{
+	char path[PATH_MAX];
+	size_t got = 0;
+	ssize_t n = 1;
+	int fd;
+
+	if (env_root_path(root, rel, path, sizeof(path)) < 0)
+		return -1;
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	while (got < len && (n = read(fd, (char *)buf + got, len - got)) > 0)
+		got += (size_t)n;
+	close(fd);
+	return n < 0 ? -1 : (long)got;
 }
 
 /* Calls fn on each delim-terminated item of a file (the delimiter removed)
@@ -117,6 +143,58 @@ const char *env_pair_find(const struct str_pair *t, size_t n,
 		if (substring ? strstr(s, t[i].key) != NULL : !strcmp(s, t[i].key))
 			return t[i].val;
 	return NULL;
+}
+
+struct var_query { const char *name; char *out; size_t len; };
+
+static int environ_item(const char *item, void *ctx)
+{
+	struct var_query *q = ctx;
+	size_t n = strlen(q->name);
+
+	if (strncmp(item, q->name, n) || item[n] != '=')
+		return 0;
+	snprintf(q->out, q->len, "%s", item + n + 1);
+	return 1;
+}
+
+int env_getvar(const char *root, const char *name, char *buf, size_t len)
+{
+	struct var_query q = { name, buf, len };
+	const char *v = getenv(name);
+
+	if (v) {
+		snprintf(buf, len, "%s", v);
+		return 0;
+	}
+	/* On the real root /proc/self/environ is what getenv() started from. */
+	if (env_root_is_real(root))
+		return -1;
+	return env_scan_file(root, "/proc/self/environ", '\0', environ_item,
+			     &q) > 0 ? 0 : -1;
+}
+
+void env_kernel_strings(const char *root, const struct utsname *u,
+			struct env_kstr *k)
+{
+	int real = env_root_is_real(root);
+
+	if (real || env_read_small(root, "/proc/sys/kernel/osrelease",
+				   k->release, sizeof(k->release)) < 0)
+		snprintf(k->release, sizeof(k->release), "%s", u ? u->release : "");
+	if (real || env_read_small(root, "/proc/sys/kernel/version",
+				   k->version, sizeof(k->version)) < 0)
+		snprintf(k->version, sizeof(k->version), "%s", u ? u->version : "");
+}
+
+void env_found_set(struct env_found *f, const char *kind, const char *fmt, ...)
+{
+	va_list ap;
+
+	f->kind = kind;
+	va_start(ap, fmt);
+	vsnprintf(f->by, sizeof(f->by), fmt, ap);
+	va_end(ap);
 }
 
 /* ---- JSON helpers ---- */
@@ -286,7 +364,7 @@ static json_t *ipv6_json(const char *root, const json_t *sysctl)
 			    !(off && !strcmp(off, "1")));
 }
 
-json_t *env_collect(const char *root)
+json_t *env_collect_with(const char *root, const struct env_caps *caps)
 {
 	struct utsname uts;
 	const struct utsname *u = uname(&uts) == 0 ? &uts : NULL;
@@ -298,9 +376,19 @@ json_t *env_collect(const char *root)
 	sysctl = sysctl_json(root);
 	ipv6 = ipv6_json(root, sysctl);
 	env_put(env, "kernel", kernel_json(root, u));
-	env_put(env, "platform", env_platform(root, u ? u->release : NULL));
+	env_put(env, "platform", env_platform(root, u, caps));
 	env_put(env, "privilege", json_string(privilege(root)));
 	env_put(env, "sysctl", sysctl);
 	env_put(env, "ipv6", ipv6);
 	return env;
+}
+
+json_t *env_collect(const char *root)
+{
+	struct env_caps caps;
+
+	/* Only the real machine is probed: a fake tree has no process to ask. */
+	if (env_root_is_real(root) && env_caps_probe(&caps) == 0)
+		return env_collect_with(root, &caps);
+	return env_collect_with(root, NULL);
 }
