@@ -25,7 +25,7 @@ LIB_OBJ     := $(patsubst %.c,$(B)/%.o,$(NETNS_SRC) $(REPORTS_SRC) $(RUNNER_SRC)
 UNIT_SRC    := $(wildcard tests/unit/test_*.c)
 UNIT_BIN    := $(patsubst tests/unit/%.c,$(B)/tests/%,$(UNIT_SRC))
 
-.PHONY: all test unit e2e run bench matrix asan valgrind deps check-deps clean readme flake stress FORCE
+.PHONY: all test unit e2e run bench matrix asan valgrind deps check-deps clean readme flake stress install uninstall FORCE
 all: check-deps $(B)/netrepro
 
 check-deps:
@@ -116,6 +116,29 @@ valgrind: $(B)/netrepro
 # The README's tables of calls and options, from the registry's rows.
 readme: $(B)/netrepro
 	$(PYTHON) tests/readme_tables.py --write
+
+# make install [PREFIX=/usr/local] [DESTDIR=]: the binary, the case library
+# and fixtures (an installed netrepro looks for fixtures in
+# PREFIX/share/netrepro after a case's own folders), the pytest plugin, the
+# man pages and the bash and zsh completions, all written by the binary's
+# own help (one source).
+PREFIX  ?= /usr/local
+SHARE   := $(DESTDIR)$(PREFIX)/share
+install: $(B)/netrepro
+	install -d $(DESTDIR)$(PREFIX)/bin $(SHARE)/netrepro $(SHARE)/netrepro/pytest \
+	  $(SHARE)/man/man1 $(SHARE)/man/man5 $(SHARE)/bash-completion/completions $(SHARE)/zsh/site-functions
+	install -m 755 $(B)/netrepro $(DESTDIR)$(PREFIX)/bin/netrepro
+	cp -R cases fixtures $(SHARE)/netrepro/
+	install -m 644 tests/netrepro_pytest.py $(SHARE)/netrepro/pytest/netrepro_pytest.py
+	$(B)/netrepro help --man > $(SHARE)/man/man1/netrepro.1
+	$(B)/netrepro help --man-case > $(SHARE)/man/man5/netrepro-case.5
+	$(B)/netrepro help --completion bash > $(SHARE)/bash-completion/completions/netrepro
+	$(B)/netrepro help --completion zsh > $(SHARE)/zsh/site-functions/_netrepro
+
+uninstall:
+	rm -f $(DESTDIR)$(PREFIX)/bin/netrepro $(SHARE)/man/man1/netrepro.1 $(SHARE)/man/man5/netrepro-case.5 \
+	  $(SHARE)/bash-completion/completions/netrepro $(SHARE)/zsh/site-functions/_netrepro
+	rm -rf $(SHARE)/netrepro
 
 clean:
 	rm -rf $(B)

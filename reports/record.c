@@ -235,3 +235,8 @@ int record_exit_status(const json_t *rec, int strict)
 	return record_count(rec, ST_FAIL) || record_count(rec, ST_ERROR) ||
 	       record_count(rec, ST_TIMEOUT) || (strict && record_count(rec, ST_KNOWN_BUG));
 }
+
+void record_interrupted(json_t *rec, const char *signal)
+{
+	json_object_set_new(rec, "interrupted", json_string(signal));
+}

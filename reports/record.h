@@ -109,6 +109,9 @@ void record_finish(json_t *rec, double duration_s);
 /* The summary's count of cases with status st. */
 long long record_count(const json_t *rec, enum status st);
 int record_write(const json_t *rec, const char *path, char *err, size_t len);
+/* The run was stopped by signal (its name): the record holds what had
+ * finished, and says so ("interrupted": "SIGINT"). */
+void record_interrupted(json_t *rec, const char *signal);
 /* Exit status for a finished record: 0 all PASS, SKIP or KNOWN-BUG, else
  * 1; strict: KNOWN-BUG is 1 too. */
 int record_exit_status(const json_t *rec, int strict);

@@ -7,6 +7,7 @@
 #include "commands.h"
 #include "env.h"
 #include "report.h"
+#include "help.h"
 #include "inplace.h"
 #include "scheduler.h"
 
@@ -16,6 +17,7 @@
 #include <errno.h>
 #include <fnmatch.h>
 #include <getopt.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,48 +26,11 @@
 #include <unistd.h>
 
 
-static const char usage[] =
-	"usage: netrepro COMMAND [OPTIONS] PATH...\n"
-	"\n"
-	"Reproduce network behaviour in throw-away network namespaces and record\n"
-	"what the kernel answered, step by step.\n"
-	"\n"
-	"commands:\n"
-	"  run [OPTIONS] PATH...   run the cases (files or folders of *.case); KTAP v1 on stdout\n"
-	"  check PATH...           parse and validate only\n"
-	"  list PATH...            one line per case id (variants expanded)\n"
-	"  env                     the environment fingerprint as JSON\n"
-	"  report --format F [-o FILE] RUN.json...\n"
-	"                          write a report of one or more run records;\n"
-	"                          F is md, html, junit, ktap or kcidb\n"
-	"  diff [--all] A.json B.json\n"
-	"                          what differs between two runs (exit 1 if anything);\n"
-	"                          --all lists steps recorded without an expectation too\n"
-	"  help [calls|options] [--markdown]\n"
-	"                          this text, or every call or socket option a case may use\n"
-	"  matrix [--kernel K]... [-j N] [--out DIR] [--accel auto|kvm|tcg] PATH...\n"
-	"                          run the cases on each kernel K in a QEMU guest: a Debian\n"
-	"                          flavour (6.1.0-50-amd64, fetched once), PATH[:MODULES]\n"
-	"                          to a bzImage, or host; records and a case x kernel report\n"
-	"                          in DIR (default build/matrix)\n"
-	"\n"
-	"run options:\n"
-	"  -j, --jobs N            cases at a time (default: the number of CPUs)\n"
-	"  -k, --match PATTERN     only case ids matching PATTERN (a glob, or a substring)\n"
-	"      --timeout S         per-case timeout in seconds (default 30), reported as TIMEOUT\n"
-	"      --step-timeout S    bound on a step that can block (default 2)\n"
-	"      --json FILE         write the run record (JSON, schema netrepro.run/1)\n"
-	"      --junit FILE        write JUnit XML (as report --format junit would)\n"
-	"      --allow-exec        let cases run programs (exec); without it they SKIP\n"
-	"      --captures DIR      write each `capture` line's frames to DIR/CASE/HOST-IF.pcap\n"
-	"                          (default: captures/ next to the --json record; else none)\n"
-	"      --strict            a known kernel bug (KNOWN-BUG) makes the exit status 1 too\n"
-	"      --in-place          no namespaces: run the cases that need only one host's own\n"
-	"                          stack in this network namespace, changing nothing (WSL,\n"
-	"                          containers), one at a time; the others SKIP, saying why\n"
-	"\n"
-	"exit status: 0 all passed, skipped or known kernel bugs (KNOWN-BUG), 1 a case\nfailed, errored or timed out (or, with --strict, showed a known bug),\n"
-	"2 usage or parse error.\n";
+/* The run command's help, for its usage errors. */
+static void run_usage(FILE *f)
+{
+	help_command_print(f, help_command("run"));
+}
 
 struct cli {
 	int jobs;
@@ -124,7 +89,7 @@ static int parse_cli(int argc, char **argv, struct cli *c)
 		case 'C': c->captures = optarg; break;
 		case 'S': c->strict = 1; break;
 		case 'I': c->in_place = 1; break;
-		case 'h': fputs(usage, stdout); exit(0);
+		case 'h': run_usage(stdout); exit(0);
 		default: return -1;
 		}
 	}
@@ -133,6 +98,7 @@ static int parse_cli(int argc, char **argv, struct cli *c)
 
 struct printer {
 	json_t *record;
+	int printed;            /* cases handed over, in input order */
 };
 
 static void print_case(void *arg, int index, json_t *rec)
@@ -140,6 +106,15 @@ static void print_case(void *arg, int index, json_t *rec)
 	struct printer *p = arg;
 	ktap_case(stdout, index + 1, rec);
 	record_add_case(p->record, rec);
+	p->printed = index + 1;
+}
+
+/* SIGINT, SIGTERM: the run stops and writes what finished. */
+static volatile int stop_signal;
+
+static void on_stop(int sig)
+{
+	stop_signal = sig;
 }
 
 /* `kernel` and `platform` in conditions come from the fingerprint. */
@@ -177,7 +152,7 @@ static int cmd_run(int argc, char **argv)
 	if (parse_cli(argc, argv, &c) < 0)
 		return 2;
 	if (optind >= argc)
-		return fprintf(stderr, "netrepro run: no PATH given\n%s", usage), 2;
+		return fprintf(stderr, "netrepro run: no PATH given\n"), run_usage(stderr), 2;
 	const char *outputs[] = { c.json_path, c.junit_path };
 	for (int i = 0; i < 2; i++)
 		if (outputs[i] && !writable(outputs[i]))
@@ -201,7 +176,7 @@ static int cmd_run(int argc, char **argv)
 	const char *capture_dir = c.captures ? c.captures : capdir[0] ? capdir : NULL;
 	double t0 = clock_now();
 	json_t *env = env_collect(NULL);
-	struct printer pr = { record_new(env, NETREPRO_VERSION) };
+	struct printer pr = { .record = record_new(env, NETREPRO_VERSION) };
 	struct sched_opts so = { .jobs = c.jobs, .timeout_s = c.timeout_s, .progress = isatty(2),
 				 .worker = { .step_timeout_ms = (int)(c.step_timeout_s * 1000),
 					     .allow_exec = c.allow_exec, .capture_dir = capture_dir,
@@ -222,13 +197,29 @@ static int cmd_run(int argc, char **argv)
 		so.worker.no_netns = no_netns;
 	}
 	json_t **recs = calloc((size_t)s.n + 1, sizeof *recs);
+	struct sigaction sa = { .sa_handler = on_stop };    /* no SA_RESTART: poll returns */
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	so.stop = &stop_signal;
 	ktap_header(stdout, s.n);
 	sched_run(s.sc, s.n, &so, recs);
+	/* stopped: the cases that finished after the first unfinished one */
+	for (int i = pr.printed; stop_signal && i < s.n; i++)
+		if (recs[i])
+			print_case(&pr, i, recs[i]);
+	if (stop_signal)
+		record_interrupted(pr.record, stop_signal == SIGINT ? "SIGINT" : "SIGTERM");
 	for (int i = 0; i < s.n; i++)
 		json_decref(recs[i]);
 	free(recs);
 	record_finish(pr.record, clock_now() - t0);
 	int rc = record_exit_status(pr.record, c.strict);
+	if (stop_signal) {
+		printf("# interrupted by %s: %zu of %d cases finished\n", stop_signal == SIGINT ? "SIGINT" : "SIGTERM",
+		       json_array_size(json_object_get(pr.record, "cases")), s.n);
+		rc = 128 + stop_signal;     /* 130, 143: as a shell reports it */
+	}
 	char err[256];
 	if (c.json_path && record_write(pr.record, c.json_path, err, sizeof err) < 0) {
 		fprintf(stderr, "netrepro: %s\n", err);
@@ -270,7 +261,8 @@ static int cmd_env(void)
 	return 0;
 }
 
-/* help, help calls, help options; --markdown: the README's tables. */
+/* help [calls|options|COMMAND] [--markdown], help --man, --man-case,
+ * --completion SHELL. */
 static int cmd_help(int argc, char **argv)
 {
 	const char *topic = NULL;
@@ -278,13 +270,25 @@ static int cmd_help(int argc, char **argv)
 	for (int i = 1; i < argc; i++) {
 		if (!strcmp(argv[i], "--markdown"))
 			md = 1;
-		else if (!topic && (!strcmp(argv[i], "calls") || !strcmp(argv[i], "options")))
+		else if (!strcmp(argv[i], "--man"))
+			return help_man(stdout, NETREPRO_VERSION), 0;
+		else if (!strcmp(argv[i], "--man-case"))
+			return help_man_case(stdout, NETREPRO_VERSION), 0;
+		else if (!strcmp(argv[i], "--completion"))
+			return help_completion(stdout, i + 1 < argc ? argv[i + 1] : NULL) < 0
+				? fprintf(stderr, "netrepro help: --completion bash or zsh\n"), 2 : 0;
+		else if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h"))
+			return help_command_print(stdout, help_command("help")), 0;
+		else if (!topic && (!strcmp(argv[i], "calls") || !strcmp(argv[i], "options") || help_command(argv[i])))
 			topic = argv[i];
 		else
-			return fprintf(stderr, "netrepro help: unknown topic '%s' (calls, options)\n", argv[i]), 2;
+			return fprintf(stderr, "netrepro help: unknown topic '%s' (calls, options, or a command)\n",
+				       argv[i]), 2;
 	}
 	if (!topic)
-		return fputs(usage, stdout), 0;
+		return help_usage(stdout), 0;
+	if (help_command(topic))
+		return help_command_print(stdout, help_command(topic)), 0;
 	if (md)
 		puts(!strcmp(topic, "calls") ? "| call | value | what |\n|---|---|---|"
 		     : "| option | level | value | what |\n|---|---|---|---|");
@@ -298,12 +302,16 @@ static int cmd_help(int argc, char **argv)
 int main(int argc, char **argv)
 {
 	if (argc < 2) {
-		fputs(usage, stderr);
+		help_usage(stderr);
 		return 2;
 	}
 	const char *cmd = argv[1];
 	if (!strcmp(cmd, "--help") || !strcmp(cmd, "-h"))
-		return fputs(usage, stdout), 0;
+		return help_usage(stdout), 0;
+	/* `netrepro COMMAND --help` for every command, whatever else follows */
+	for (int i = 2; help_command(cmd) && strcmp(cmd, "help") && i < argc; i++)
+		if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h"))
+			return help_command_print(stdout, help_command(cmd)), 0;
 	if (!strcmp(cmd, "help"))
 		return cmd_help(argc - 1, argv + 1);
 	if (!strcmp(cmd, "--version"))
@@ -320,6 +328,7 @@ int main(int argc, char **argv)
 		return cmd_diff(argc - 1, argv + 1);
 	if (!strcmp(cmd, "matrix"))
 		return cmd_matrix(argc - 1, argv + 1);
-	fprintf(stderr, "netrepro: unknown command '%s'\n%s", cmd, usage);
+	fprintf(stderr, "netrepro: unknown command '%s'\n", cmd);
+	help_usage(stderr);
 	return 2;
 }

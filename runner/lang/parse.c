@@ -700,19 +700,40 @@ static char *find_upwards(const char *from, const char *name)
 	return NULL;
 }
 
+/* An installed netrepro's share folder, beside its bin: PREFIX/share/netrepro. */
+static int installed_share(char *buf, size_t len)
+{
+	char exe[4096];
+	ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
+	if (n <= 0)
+		return -1;
+	exe[n] = '\0';
+	char *slash = strrchr(exe, '/');
+	if (!slash)
+		return -1;
+	*slash = '\0';
+	char raw[4200], real[4096];
+	snprintf(raw, sizeof raw, "%s/../share/netrepro", exe);
+	return snprintf(buf, len, "%s", realpath(raw, real) ? real : raw) < (int)len ? 0 : -1;
+}
+
 static char *find_fixture(const char *from, const char *name)
 {
 	if (name[0] == '/')
 		return access(name, R_OK) ? NULL : strdup(name);
 	char *found = find_upwards(from, name);
-	if (found || from[0] == '/')
+	if (found)
 		return found;
 	/* a relative case path stops at "."; the project may be above it
 	 * (`cd cases/timewait; netrepro run x.case`) */
-	char abs[4096];
-	if (!realpath(from, abs))
-		return NULL;
-	return find_upwards(abs, name);
+	char abs[4096], share[4096], path[8200];
+	if (from[0] != '/' && realpath(from, abs) && (found = find_upwards(abs, name)))
+		return found;
+	/* then the installed share folder (a case copied out of the project) */
+	if (installed_share(share, sizeof share) == 0 &&
+	    snprintf(path, sizeof path, "%s/%s", share, name) < (int)sizeof path && !access(path, R_OK))
+		return strdup(path);
+	return NULL;
 }
 
 static int stmt_use(struct parser *p, struct line_toks *lt)
@@ -723,8 +744,11 @@ static int stmt_use(struct parser *p, struct line_toks *lt)
 	if (p->use_depth >= 8)
 		return perr(p, t->col, "'use' nested too deeply (a loop of fixtures?)");
 	char *path = find_fixture(p->file, t->text);
-	if (!path)
-		return perr(p, t->col, "cannot find fixture '%s' (looked from %s upwards)", t->text, p->file);
+	if (!path) {
+		char share[4096];
+		return perr(p, t->col, "cannot find fixture '%s' (looked from %s's folder upwards, then in %s)",
+			    t->text, p->file, installed_share(share, sizeof share) ? "no installed share folder" : share);
+	}
 	char *text = read_file(path);
 	if (!text) {
 		int e = errno;

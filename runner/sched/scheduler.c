@@ -243,10 +243,12 @@ void sched_run(struct scenario *const *sc, int n, const struct sched_opts *o, js
 			not_started(&S, i, why);
 	}
 	report_ready(&S);       /* no spawner: every case is over already */
-	while (S.finished < n) {
+	while (S.finished < n && !(o->stop && *o->stop)) {
 		wait_round(&S);
 		report_ready(&S);
 	}
+	for (int a = 0; a < S.nactive && o->stop && *o->stop; a++)
+		spawner_kill(&S.sp, S.active[a]);       /* stopped: nothing left running */
 	spawner_close(&S.sp);
 	if (o->progress)
 		fprintf(stderr, "\r\033[K");

@@ -19,6 +19,9 @@ struct sched_opts {
 	 * (the callee does not own it). */
 	void (*done)(void *arg, int index, json_t *rec);
 	void *arg;
+	/* Set (by a signal handler) to stop: running cases are killed, no
+	 * more start, and sched_run returns with what finished. NULL: never. */
+	volatile int *stop;
 };
 
 /* The case record without results: id, file, title, refs, variant. */
