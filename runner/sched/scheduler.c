@@ -13,6 +13,7 @@
 #include <string.h>
 #include <sys/wait.h>
 #include <time.h>
+#include <sys/ioctl.h>
 #include <unistd.h>
 
 enum { JOB_WAITING, JOB_RUNNING, JOB_OVER };
@@ -95,10 +96,28 @@ static void finish(struct job *j, const struct sched_opts *o)
 	free(j->buf);
 }
 
+/* The progress line on a terminal's stderr: "[3/8] seed/x", cut to the
+ * screen's width so that it never wraps into a second line. */
 static void progress(const struct sched_opts *o, int done, int n, const char *id)
 {
-	if (o->progress)
-		fprintf(stderr, "\r\033[K[%d/%d] %s", done, n, id ? id : "");
+	if (!o->progress)
+		return;
+	struct winsize ws;
+	int width = ioctl(2, TIOCGWINSZ, &ws) == 0 && ws.ws_col > 10 ? ws.ws_col - 1 : 79;
+	char line[512];
+	snprintf(line, sizeof line, "[%d/%d] %s", done, n, id ? id : "");
+	fprintf(stderr, "\r\033[K%.*s", width, line);
+	fflush(stderr);
+}
+
+/* Before a result line goes to stdout: the progress line off the screen
+ * (stdout may be the same terminal), so the two never mix. */
+static void progress_clear(const struct sched_opts *o)
+{
+	if (o->progress) {
+		fprintf(stderr, "\r\033[K");
+		fflush(stderr);
+	}
 }
 
 struct sched {
@@ -225,8 +244,12 @@ static void wait_round(struct sched *S)
 static void report_ready(struct sched *S)
 {
 	for (; S->reported < S->n && S->recs[S->reported]; S->reported++)
-		if (S->o->done)
+		if (S->o->done) {
+			progress_clear(S->o);
 			S->o->done(S->o->arg, S->reported, S->recs[S->reported]);
+			fflush(stdout);
+			progress(S->o, S->finished, S->n, NULL);
+		}
 }
 
 void sched_run(struct scenario *const *sc, int n, const struct sched_opts *o, json_t **recs)

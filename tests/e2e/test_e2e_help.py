@@ -125,3 +125,41 @@ def test_stopped_run_writes_what_finished(netrepro, project, h, tmp_path, sig, c
     assert 1 <= len(rec["cases"]) < 6 and all(c["status"] == "PASS" for c in rec["cases"])
     assert "# interrupted by %s: %d of 6 cases finished" % (sig.name, len(rec["cases"])) in stdout
     assert junit.read_text().count("<testcase") == len(rec["cases"])
+
+
+def test_progress_never_mixes_into_results(netrepro, h):
+    """On a terminal (stdout and stderr both), the progress line is taken
+    off before each result line, and is never wider than the screen."""
+    import pty
+    import re
+    import struct
+    import fcntl
+    import termios
+    master, slave = pty.openpty()
+    fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 24, 40, 0, 0))
+    p = subprocess.Popen([netrepro, "run", "-j", "2", "cases/seed"], cwd=h.root, stdin=slave,
+                         stdout=slave, stderr=slave, close_fds=True)
+    os.close(slave)
+    out = b""
+    while True:
+        try:
+            chunk = os.read(master, 65536)
+        except OSError:
+            break
+        if not chunk:
+            break
+        out += chunk
+    p.wait(timeout=120)
+    os.close(master)
+    text = out.decode(errors="replace")
+    assert "[" in text and "/8]" in text, "no progress was shown"
+    results = 0
+    for line in text.split("\n"):
+        # what the terminal shows of the line: after its last carriage return
+        shown = re.sub(r"\x1b\[K", "", line.rstrip("\r").split("\r")[-1])
+        if "ok " in line:
+            assert re.match(r"^(not )?ok \d+ ", shown), repr(line)
+            results += 1
+    assert results == 8
+    for frame in re.findall(r"\x1b\[K(\[\d+/8\][^\r\n\x1b]*)", text):
+        assert len(frame) <= 39, frame
