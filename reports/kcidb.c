@@ -1,6 +1,7 @@
 /* KCIDB v5.3 (KernelCI's report schema): one checkout and one build per
  * record (the kernel that ran), one test per case. The environment goes in
- * the tests' environment.misc. */
+ * the tests' environment.misc. Every id starts with the origin (default
+ * "netrepro"; --kcidb-origin), as the schema asks. */
 #include "report.h"
 #include "sha256.h"
 
@@ -56,14 +57,14 @@ static char *trace_text(const json_t *c)
 /* A known kernel bug is a KCIDB issue (one per fix, whatever the run),
  * and each test that could show it an incident: present when the kernel
  * showed it, absent when it gave the correct answer. */
-static void add_bugs(json_t *doc, const json_t *c, const char *test_id)
+static void add_bugs(json_t *doc, const json_t *c, const char *test_id, const char *origin)
 {
 	const char *fix;
 	json_t *state;
 	json_object_foreach(json_object_get(c, "bugs"), fix, state) {
-		char hex[2 * SHA256_LEN + 1], issue[80], incident[1800];
+		char hex[2 * SHA256_LEN + 1], issue[300], incident[1800];
 		sha256_hex(fix, strlen(fix), hex);
-		snprintf(issue, sizeof issue, "netrepro:bug-%.16s", hex);
+		snprintf(issue, sizeof issue, "%s:bug-%.16s", origin, hex);
 		snprintf(incident, sizeof incident, "%s:%.16s", test_id, hex);
 		json_t *issues = json_object_get(doc, "issues"), *is;
 		size_t i;
@@ -72,36 +73,52 @@ static void add_bugs(json_t *doc, const json_t *c, const char *test_id)
 			known |= !strcmp(jstr(is, "id"), issue);
 		if (!known) {
 			json_t *o = json_pack("{s:s, s:i, s:s, s:s, s:{s:b}}", "id", issue, "version", 1,
-					      "origin", "netrepro", "comment", fix, "culprit", "code", 1);
+					      "origin", origin, "comment", fix, "culprit", "code", 1);
 			if (!strncmp(fix, "https://", 8) || !strncmp(fix, "http://", 7))
 				json_object_set_new(o, "report_url", json_string(fix));
 			json_array_append_new(issues, o);
 		}
 		json_array_append_new(json_object_get(doc, "incidents"),
-			json_pack("{s:s, s:s, s:s, s:i, s:s, s:b}", "id", incident, "origin", "netrepro",
+			json_pack("{s:s, s:s, s:s, s:i, s:s, s:b}", "id", incident, "origin", origin,
 				  "issue_id", issue, "issue_version", 1, "test_id", test_id,
 				  "present", !strcmp(json_string_value(state), "has")));
 	}
 }
 
-static void add_run(json_t *doc, const json_t *rec)
+/* The checkout: the kernel that ran, and where its source came from when
+ * CI says so (--kcidb-tree, --kcidb-repo, --kcidb-commit). */
+static json_t *checkout(const json_t *rec, const char *id, const struct report_opts *o)
+{
+	json_t *kernel = json_object_get(json_object_get(rec, "environment"), "kernel");
+	json_t *co = json_pack("{s:s, s:s, s:s, s:b}", "id", id, "origin", o->kcidb_origin, "comment",
+			       jstr(kernel, "version"), "valid", 1);
+	const char *const known[][2] = {
+		{ "tree_name", o->kcidb_tree }, { "git_repository_url", o->kcidb_repo },
+		{ "git_commit_hash", o->kcidb_commit }, { "start_time", jstr(rec, "started") },
+	};
+	for (size_t k = 0; k < sizeof known / sizeof *known; k++)
+		if (known[k][1] && *known[k][1])
+			json_object_set_new(co, known[k][0], json_string(known[k][1]));
+	return co;
+}
+
+static void add_run(json_t *doc, const json_t *rec, const struct report_opts *o)
 {
 	json_t *env = json_object_get(rec, "environment");
 	json_t *kernel = json_object_get(env, "kernel");
-	char checkout[512], build[600];
-	snprintf(checkout, sizeof checkout, "netrepro:%s", jstr(kernel, "release"));
-	snprintf(build, sizeof build, "%s:%s", checkout, jstr(kernel, "arch"));
-	json_array_append_new(json_object_get(doc, "checkouts"),
-		json_pack("{s:s, s:s, s:s, s:b}", "id", checkout, "origin", "netrepro",
-			  "comment", jstr(kernel, "version"), "valid", 1));
+	const char *origin = o->kcidb_origin;
+	char checkout_id[512], build[600];
+	snprintf(checkout_id, sizeof checkout_id, "%s:%s", origin, jstr(kernel, "release"));
+	snprintf(build, sizeof build, "%s:%s", checkout_id, jstr(kernel, "arch"));
+	json_array_append_new(json_object_get(doc, "checkouts"), checkout(rec, checkout_id, o));
 	char arch[64];
 	size_t k = 0;
 	for (const char *p = jstr(kernel, "arch"); *p && k + 1 < sizeof arch; p++)
 		arch[k++] = isalnum((unsigned char)*p) ? (char)tolower((unsigned char)*p) : '_';
 	arch[k] = '\0';
 	json_array_append_new(json_object_get(doc, "builds"),
-		json_pack("{s:s, s:s, s:s, s:s, s:s, s:s}", "id", build, "checkout_id", checkout,
-			  "origin", "netrepro", "architecture", arch, "status", kcidb_status(ST_PASS),
+		json_pack("{s:s, s:s, s:s, s:s, s:s, s:s}", "id", build, "checkout_id", checkout_id,
+			  "origin", origin, "architecture", arch, "status", kcidb_status(ST_PASS),
 			  "comment", jstr(kernel, "release")));
 	size_t i;
 	json_t *c;
@@ -111,7 +128,7 @@ static void add_run(json_t *doc, const json_t *rec)
 		snprintf(id, sizeof id, "%s:%s:%s", build, jstr(rec, "started"), jstr(c, "id"));
 		char *log = trace_text(c);
 		json_t *t = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:f, s:s, s:{s:s, s:O}, s:{s:s, s:O, s:O}}",
-			"id", id, "build_id", build, "origin", "netrepro", "path", path,
+			"id", id, "build_id", build, "origin", origin, "path", path,
 			"status", kcidb_status(record_case_status(c)), "start_time", jstr(rec, "started"),
 			"duration", json_real_value(json_object_get(c, "duration_s")), "log_excerpt", log,
 			"environment", "comment", jstr(json_object_get(env, "platform"), "distro"), "misc", env,
@@ -120,20 +137,25 @@ static void add_run(json_t *doc, const json_t *rec)
 		if (*jstr(c, "title"))
 			json_object_set_new(t, "comment", json_string(jstr(c, "title")));
 		json_array_append_new(json_object_get(doc, "tests"), t);
-		add_bugs(doc, c, id);
+		add_bugs(doc, c, id, origin);
 		free(log);
 	}
 }
 
-static void write_kcidb(FILE *f, json_t *const *recs, int n)
+static void write_kcidb_opts(FILE *f, json_t *const *recs, int n, const struct report_opts *o)
 {
 	json_t *doc = json_pack("{s:{s:i, s:i}, s:[], s:[], s:[], s:[], s:[]}", "version", "major", 5,
 				"minor", 3, "checkouts", "builds", "tests", "issues", "incidents");
 	for (int r = 0; r < n; r++)
-		add_run(doc, recs[r]);
+		add_run(doc, recs[r], o);
 	json_dumpf(doc, f, JSON_INDENT(1) | JSON_PRESERVE_ORDER);
 	fputc('\n', f);
 	json_decref(doc);
 }
 
-const struct report_writer report_kcidb = { "kcidb", "KCIDB v5.3 for KernelCI", write_kcidb };
+static void write_kcidb(FILE *f, json_t *const *recs, int n)
+{
+	write_kcidb_opts(f, recs, n, report_opts_default());
+}
+
+const struct report_writer report_kcidb = { "kcidb", "KCIDB v5.3 for KernelCI", write_kcidb, write_kcidb_opts };

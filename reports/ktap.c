@@ -1,6 +1,7 @@
 /* KTAP v1 (Documentation/dev-tools/ktap.rst): "ok N id", directives for
  * SKIP, TIMEOUT and ERROR, and the step trace of a failure as diagnostics.
- * Several records make one document: each record a subtest, indented. */
+ * Several records make one document: each record a subtest, its lines
+ * indented by two spaces, as the specification nests them. */
 #include "report.h"
 
 #include <string.h>
@@ -59,9 +60,9 @@ static void write_ktap(FILE *f, json_t *const *recs, int n)
 	}
 	header(f, "", n);
 	for (int r = 0; r < n; r++) {
-		cases(f, "    ", recs[r]);
+		cases(f, "  ", recs[r]);
 		fprintf(f, "%sok %d %s\n", record_exit_status(recs[r], 0) ? "not " : "", r + 1, run_label(recs[r]));
 	}
 }
 
-const struct report_writer report_ktap = { "ktap", "KTAP v1, as run prints it", write_ktap };
+const struct report_writer report_ktap = { "ktap", "KTAP v1, as run prints it", write_ktap, NULL };

@@ -12,16 +12,83 @@
 void ktap_header(FILE *f, int ncases);
 void ktap_case(FILE *f, int number, const json_t *case_rec);
 
+/* What `report` was asked beyond the format; all members may be 0/NULL
+ * (report_opts_default()). */
+struct report_opts {
+	/* md: 0, one document (saying at its top when it passes GitHub's
+	 * limit); else report_markdown_parts() cuts it into parts */
+	long max_chars;
+	/* how the cases were chosen ("3 of 8 cases: ids matching 'x'"), shown
+	 * at the top of md and html; NULL: every case */
+	const char *selection;
+	/* kcidb: origin (^[a-z0-9_]+$, default "netrepro"), and the checked-out
+	 * tree when known (NULL: not said) */
+	const char *kcidb_origin, *kcidb_tree, *kcidb_repo, *kcidb_commit;
+};
+const struct report_opts *report_opts_default(void);
+
 /* One writer per format; all take one or more records (several: one per
- * kernel or platform, compared side by side). */
+ * kernel or platform, compared side by side). write uses the default
+ * options; write_opts, when not NULL, takes them. */
 struct report_writer {
 	const char *name;
 	const char *what;
 	void (*write)(FILE *f, json_t *const *recs, int n);
+	void (*write_opts)(FILE *f, json_t *const *recs, int n, const struct report_opts *o);
 };
 const struct report_writer *report_writer_find(const char *name);
+/* w's report with options o (NULL: the defaults). */
+void report_write(const struct report_writer *w, FILE *f, json_t *const *recs, int n,
+		  const struct report_opts *o);
 /* "md html junit ktap kcidb" */
 #define REPORT_FORMATS "md, html, junit, ktap, kcidb"
+
+/* GitHub refuses an issue or comment body longer than this (characters). */
+#define GITHUB_BODY_MAX 65536
+/* Markdown in parts of fewer than o->max_chars characters each, cut between
+ * cases, each saying "part i of n"; *parts (malloc'd strings, *nparts of
+ * them) for the caller to write and free. A part holding a single case
+ * longer than that is longer: *oversize counts them. 0, or -1 out of memory. */
+int report_markdown_parts(json_t *const *recs, int n, const struct report_opts *o, char ***parts,
+			  int *nparts, int *oversize);
+/* Characters of UTF-8 text as GitHub counts them against its limit (UTF-16
+ * units: an emoji outside the BMP is two). */
+size_t text_chars(const char *s, size_t len);
+
+/* A report as pieces that parts can be cut between (writers.c). head: text
+ * a part must hold before the piece (a table's heading and header rows),
+ * written before the first of a run of pieces with the same head; alt: the
+ * piece as written once a piece of the same file is in the part (NULL:
+ * none); file: that key (NULL: none). */
+struct report_piece {
+	char *text, *alt;
+	const char *head, *file;
+	size_t chars, alt_chars;
+};
+struct report_doc {
+	struct report_piece *p;
+	int n;
+	int oom;        /* a piece could not be made: the document is short of it */
+};
+typedef void report_put_fn(FILE *f, const void *arg);
+/* What fn writes from arg, as a new string of *chars characters (NULL when
+ * out of memory). */
+char *report_render(report_put_fn *fn, const void *arg, size_t *chars);
+/* Appends the piece fn writes (alt_fn, when not NULL: its alt). Strings
+ * head and file are borrowed and must outlive d. */
+void report_doc_add(struct report_doc *d, const char *head, const char *file, report_put_fn *fn,
+		    report_put_fn *alt_fn, const void *arg);
+void report_doc_free(struct report_doc *d);
+/* Where each piece goes: its part (from 0), whether as its alt, whether
+ * after its head. Each part holds fewer than max characters with its top
+ * (top characters) counted (max 0: one part); a piece that does not fit
+ * even alone gets a part of its own, counted in *oversize. Returns the
+ * number of parts. */
+struct report_place { int part, alt, head; };
+int report_doc_layout(const struct report_doc *d, long max, size_t top, struct report_place *pl,
+		      int *oversize);
+/* Piece i as pl places it, its head first when it goes after it. */
+void report_doc_put(FILE *f, const struct report_doc *d, int i, const struct report_place *pl);
 
 /* Every case and step whose result differs between a and b (read from
  * paths pa and pb), as text, and each known kernel bug that one has and
@@ -65,5 +132,36 @@ const char *step_observed_in(const json_t *rec, const char *id, const json_t *st
 json_t *bug_table(json_t *const *recs, int n);
 /* Its word for a state, as the tables show it. */
 const char *bug_word(const json_t *state);
+
+/* The steps of case id over all records, each question once, in the case
+ * file's order (a `repeat until` line before the calls of its loop, which
+ * it is recorded after): the first record's steps, then those only other
+ * records asked, each after the step above it. A new array. */
+json_t *case_steps(json_t *const *recs, int n, const char *id);
+/* The case ids failures first (FAIL, ERROR or TIMEOUT on some record),
+ * then known kernel bugs, then the rest, each group in first-seen order. */
+json_t *case_ids_failures_first(json_t *const *recs, int n);
+/* Whether c (NULL: not run) failed, errored or timed out. */
+int case_failed(const json_t *c);
+/* A run's netrepro version, from the record's "tool". */
+const char *run_tool_version(const json_t *rec);
+/* "netrepro run -k 'ID' FILE": the command that runs case c again. */
+void put_reproduce(FILE *f, const json_t *c);
+
+/* What a case's file says that its record does not carry (case_text.c).
+ * The fixture name that case file `use`s, found as `run` finds it: from the
+ * case file's folder upwards, then from its absolute folder upwards, then
+ * in PREFIX/share/netrepro beside this binary. A new string, or NULL with
+ * the places looked in where (len bytes). */
+char *report_fixture_find(const char *case_file, const char *name, char *where, size_t len);
+/* For case c (its "source", "file" and "variant"), read now:
+ *   "fixtures": every file `use`d (nested ones too, whatever the variant),
+ *     once each, in order: {"name", "path", "text"} when found and read,
+ *     else {"name", "missing": why, where it was looked for};
+ *   "sysctls": the `sysctl` lines that set the network up before step 1
+ *     for c's variant (guards decided, $names given their values), the
+ *     fixtures' included: {"host", "name", "value", "file", "line"}.
+ * A new object; a source that says nothing gives empty arrays. */
+json_t *case_text(const json_t *c);
 
 #endif

@@ -197,3 +197,129 @@ const char *bug_word(const json_t *state)
 	const char *s = json_string_value(state);
 	return !s ? "not applicable" : !strcmp(s, "has") ? "has it" : "fixed";
 }
+
+size_t text_chars(const char *s, size_t len)
+{
+	size_t n = 0;
+	for (size_t i = 0; i < len; i++) {
+		unsigned char b = (unsigned char)s[i];
+		n += (b & 0xc0) != 0x80;        /* a character's first byte */
+		n += b >= 0xf0;                 /* outside the BMP: a surrogate pair */
+	}
+	return n;
+}
+
+static long long step_line(const json_t *s)
+{
+	return json_integer_value(json_object_get(s, "line"));
+}
+
+/* inner is a loop position inside outer ("p=1,#3" in "p=1"; "#9" in ""). */
+static int iter_within(const char *inner, const char *outer)
+{
+	size_t n = strlen(outer);
+	return strlen(inner) > n && !strncmp(inner, outer, n) && (!n || inner[n] == ',');
+}
+
+/* Steps are recorded as they end: a `repeat until` line after the calls of
+ * its loop. Each step goes back over the steps just before it that are
+ * below it in the file and inside its loop. */
+static json_t *file_order(const json_t *steps)
+{
+	json_t *out = json_array(), *s;
+	size_t i;
+	json_array_foreach(steps, i, s) {
+		size_t k = json_array_size(out);
+		for (; k > 0; k--) {
+			const json_t *t = json_array_get(out, k - 1);
+			if (step_line(t) <= step_line(s) || !iter_within(jstr(t, "iter"), jstr(s, "iter")))
+				break;
+		}
+		json_array_insert(out, k, s);
+	}
+	return out;
+}
+
+json_t *case_steps(json_t *const *recs, int n, const char *id)
+{
+	json_t *all = json_array();
+	for (int r = 0; r < n; r++) {
+		const json_t *c = case_find(recs[r], id);
+		json_t *mine = c ? file_order(json_object_get(c, "steps")) : NULL, *s, *t;
+		size_t i, j;
+		json_array_foreach(mine, i, s) {
+			int seen = 0;
+			json_array_foreach(all, j, t)
+				if ((seen = same_step(s, t)))
+					break;
+			if (seen)
+				continue;
+			size_t k = json_array_size(all);
+			while (r && k > 0 && step_line(json_array_get(all, k - 1)) > step_line(s))
+				k--;
+			json_array_insert(all, k, s);
+		}
+		json_decref(mine);
+	}
+	return all;
+}
+
+int case_failed(const json_t *c)
+{
+	enum status st = record_case_status(c);
+	return c && (st == ST_FAIL || st == ST_ERROR || st == ST_TIMEOUT);
+}
+
+static int case_rank(json_t *const *recs, int n, const char *id)
+{
+	int rank = 2;
+	for (int r = 0; r < n; r++) {
+		const json_t *c = case_find(recs[r], id);
+		if (case_failed(c))
+			return 0;
+		if (record_case_status(c) == ST_KNOWN_BUG)
+			rank = 1;
+	}
+	return rank;
+}
+
+json_t *case_ids_failures_first(json_t *const *recs, int n)
+{
+	json_t *ids = case_ids(recs, n), *sorted = json_array(), *id;
+	for (int rank = 0; rank <= 2; rank++) {
+		size_t i;
+		json_array_foreach(ids, i, id)
+			if (case_rank(recs, n, json_string_value(id)) == rank)
+				json_array_append(sorted, id);
+	}
+	json_decref(ids);
+	return sorted;
+}
+
+const char *run_tool_version(const json_t *rec)
+{
+	const char *v = jstr(json_object_get(rec, "tool"), "version");
+	return *v ? v : "(unknown)";
+}
+
+/* A word as the shell reads it: as is when it is plain, else in '...'. */
+static void put_shell_word(FILE *f, const char *s, int always)
+{
+	if (!always && *s && strspn(s, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_./:=+,@%-") ==
+	    strlen(s)) {
+		fputs(s, f);
+		return;
+	}
+	fputc('\'', f);
+	for (; *s; s++)
+		fputs(*s == '\'' ? "'\\''" : (char[]){ *s, 0 }, f);
+	fputc('\'', f);
+}
+
+void put_reproduce(FILE *f, const json_t *c)
+{
+	fputs("netrepro run -k ", f);
+	put_shell_word(f, jstr(c, "id"), 1);
+	fputc(' ', f);
+	put_shell_word(f, jstr(c, "file"), 0);
+}

@@ -10,48 +10,8 @@ import xml.dom.minidom
 import jsonschema
 import pytest
 
-ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
-NETREPRO = os.path.join(ROOT, "build", "netrepro")
-SCHEMA = os.path.join(ROOT, "reports", "run.schema.json")
-KCIDB_SCHEMA = os.path.join(ROOT, "..", "shared", "schemas", "kcidb-v5.3.schema.json")
-PYTHON = "/usr/bin/python3"
-
-
-def netrepro(*args, check=None):
-    proc = subprocess.run([NETREPRO, *args], capture_output=True, text=True, cwd=ROOT)
-    if check is not None:
-        assert proc.returncode == check, proc.stderr + proc.stdout
-    return proc
-
-
-@pytest.fixture(scope="module")
-def seed_record(tmp_path_factory):
-    path = tmp_path_factory.mktemp("rec") / "seed.json"
-    netrepro("run", "--json", str(path), "cases/seed", check=0)
-    with open(path) as f:
-        return path, json.load(f)
-
-
-@pytest.fixture(scope="module")
-def seed_ids():
-    return netrepro("list", "cases/seed", check=0).stdout.split()
-
-
-def other_kernel(record, tmp_path, release="6.1.0-50-amd64", errno_change=True):
-    """The same record as if run on another kernel where one step answered
-    differently: what a kernel matrix produces."""
-    rec = copy.deepcopy(record)
-    rec["environment"]["kernel"]["release"] = release
-    case = next(c for c in rec["cases"] if c["id"] == "seed/realm-dualstack[v6only=0]")
-    step = next(s for s in case["steps"] if s["call"] == "bind(s4, 0.0.0.0:443)")
-    if errno_change:
-        step.update(ret=0, errno=None, observed="0", status="fail")
-        case["status"] = "FAIL"
-        rec["summary"]["PASS"] -= 1
-        rec["summary"]["FAIL"] += 1
-    path = tmp_path / f"{release}.json"
-    path.write_text(json.dumps(rec))
-    return path, rec, step["line"]
+from reportlib import (KCIDB_SCHEMA, NETREPRO, PYTHON, ROOT, SCHEMA, netrepro, needs_chromium, other_kernel,  # noqa: F401
+                       rendered, seed_ids, seed_record)
 
 
 def test_record_validates_against_schema(seed_record, tmp_path):
@@ -147,35 +107,20 @@ def test_ktap_report_matches_run(seed_record):
     assert made == ran
 
 
-def _chromium():
-    for name in ("chromium", "chromium-browser"):
-        path = shutil.which(name)
-        if path:
-            return path
-    return None
-
-
-@pytest.mark.skipif(os.geteuid() != 0 and not _chromium(), reason="chromium not installed")
+@needs_chromium
 def test_html_renders_in_chromium(seed_record, seed_ids, tmp_path):
-    chromium = _chromium()
-    assert chromium, "chromium is not installed (make deps installs it)"
     other, _, _ = other_kernel(seed_record[1], tmp_path)
     html = tmp_path / "report.html"
     netrepro("report", "--format", "html", "-o", str(html), str(seed_record[0]), str(other), check=0)
     text = html.read_text()
     assert "http://" not in text.replace("http://www.w3.org", "") and "https://" not in text.split("<body>")[0]
-    dom = subprocess.run([chromium, "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
-                          "--no-first-run", "--disable-background-networking", "--disable-component-update",
-                          "--disable-sync", f"--user-data-dir={tmp_path / 'profile'}", "--dump-dom",
-                          html.as_uri()], capture_output=True, text=True, timeout=120)
-    assert dom.returncode == 0, dom.stderr[-2000:]
-    rendered = dom.stdout
+    dom = rendered(html, tmp_path)
     for case_id in seed_ids:
-        assert f'data-case="{case_id}"' in rendered
-    assert rendered.count('data-status="PASS"') == 2 * len(seed_ids) - 1
-    assert rendered.count('data-status="FAIL"') == 1
-    assert 'class="FAIL differs"' in rendered
-    assert "6.1.0-50-amd64" in rendered and os.uname().release in rendered
+        assert f'data-case="{case_id}"' in dom
+    assert dom.count('data-status="PASS"') == 2 * len(seed_ids) - 1
+    assert dom.count('data-status="FAIL"') == 1
+    assert 'class="FAIL differs"' in dom
+    assert "6.1.0-50-amd64" in dom and os.uname().release in dom
 
 
 def test_diff(seed_record, tmp_path):
@@ -269,12 +214,17 @@ def test_ktap_several_records_is_one_document(seed_record, seed_ids, tmp_path):
     out = netrepro("report", "--format", "ktap", str(seed_record[0]), str(other), check=0).stdout
     lines = out.splitlines()
     assert lines[:2] == ["KTAP version 1", "1..2"]
-    assert lines.count("KTAP version 1") == 1 and lines.count("    KTAP version 1") == 2
+    # KTAP nests a subtest by two spaces a level (Documentation/dev-tools/ktap.rst)
+    assert lines.count("KTAP version 1") == 1 and lines.count("  KTAP version 1") == 2
+    assert lines.count("  1..%d" % len(seed_ids)) == 2
     top = [l for l in lines if l.startswith(("ok ", "not ok "))]
     assert top == [f"ok 1 {os.uname().release}", "not ok 2 6.1.0-50-amd64"]
-    sub = [l for l in lines if l.startswith(("    ok ", "    not ok "))]
+    sub = [l for l in lines if l.startswith(("  ok ", "  not ok "))]
     assert len(sub) == 2 * len(seed_ids)
-    assert "    not ok 2 seed/realm-dualstack[v6only=0]" in lines
+    assert "  not ok 2 seed/realm-dualstack[v6only=0]" in lines
+    assert not [l for l in lines if l.startswith("   ")], "a line indented by more than one level"
+    assert all(l.startswith(("KTAP", "1..", "ok ", "not ok ", "  KTAP", "  1..", "  ok ", "  not ok ", "  # "))
+               for l in lines), lines
 
 
 def test_diff_does_not_count_recorded_only_steps(seed_record, tmp_path):
