@@ -1,9 +1,21 @@
 # netrepro: make, make test, make run, make bench, make deps.
 CC      ?= cc
 PKGS    := libnl-3.0 libnl-route-3.0 jansson libpcap
-DEBS    := gcc make pkg-config libnl-3-dev libnl-route-3-dev libjansson-dev libcmocka-dev libpcap-dev bubblewrap \
-           python3 python3-pytest python3-jsonschema python3-yaml iproute2 kmod chromium \
-           qemu-system-x86 busybox-static xz-utils
+# Debian 12's packages, by what needs them (a fresh debian:12 image has none
+# of these, not even pkg-config, kmod or procps):
+#   build:   `make`, `make unit`; kmod's modprobe is how the kernel loads
+#            veth, bridge and sch_netem when a test first makes one
+#   test:    the pytest suite (`make e2e`): ip, tc and ss, bwrap, pgrep, groff
+#   matrix:  `make matrix`: QEMU, the guest's busybox, xz for Debian's
+#            .ko.xz modules, depmod, and CA certificates for snapshot.debian.org
+#   browser: the HTML report rendered in headless Chromium (tests/reports)
+DEB_GROUPS   := build test matrix browser
+DEBS_build   := gcc make pkg-config libnl-3-dev libnl-route-3-dev libjansson-dev libcmocka-dev libpcap-dev kmod
+DEBS_test    := python3 python3-pytest python3-pytest-xdist python3-jsonschema python3-yaml iproute2 bubblewrap \
+                procps groff-base
+DEBS_matrix  := qemu-system-x86 busybox-static xz-utils kmod ca-certificates
+DEBS_browser := chromium
+DEBS         := $(sort $(foreach g,$(DEB_GROUPS),$(DEBS_$(g))))
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 CFLAGS  ?= -O2 -g
@@ -30,13 +42,19 @@ all: check-deps $(B)/netrepro
 
 check-deps:
 	@pkg-config --exists $(PKGS) || { \
-	  echo "netrepro: missing build dependencies. Run 'make deps' as root, or:"; \
-	  echo "  apt-get install -y $(DEBS)"; exit 1; }
+	  echo "netrepro: missing build dependencies. Run 'make deps-build' (or 'make deps': all) as root, or:"; \
+	  echo "  apt-get install -y $(DEBS_build)"; exit 1; }
 
-deps:
+# `make deps` installs every group; `make deps-build deps-matrix` (a CI job)
+# only those, in one apt-get run: every deps goal on the command line shares
+# the one deps-apt below.
+DEBS_GOALS := $(sort $(foreach g,$(filter deps deps-%,$(MAKECMDGOALS)),$(if $(filter deps,$(g)),$(DEBS),$(DEBS_$(g:deps-%=%)))))
+.PHONY: deps-apt $(addprefix deps-,$(DEB_GROUPS))
+deps $(addprefix deps-,$(DEB_GROUPS)): deps-apt ; @:
+deps-apt:
 	@if [ "$$(id -u)" = 0 ]; then \
-	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(DEBS); \
-	else echo "run as root, or: sudo apt-get install -y $(DEBS)"; exit 1; fi
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(or $(DEBS_GOALS),$(DEBS)); \
+	else echo "run as root, or: sudo apt-get install -y $(or $(DEBS_GOALS),$(DEBS))"; exit 1; fi
 
 $(B)/%.o: %.c | $(B)/version.h
 	@mkdir -p $(dir $@)

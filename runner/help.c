@@ -32,6 +32,15 @@ static const struct option_doc help_only[] = {
 static const struct option_doc report_options[] = {
 	{ "-f", "--format", "F", "md, html, junit, ktap or kcidb" },
 	{ "-o", "--output", "FILE", "write to FILE (default: standard output)" },
+	{ "-k", "--match", "PATTERN", "only case ids matching PATTERN (a glob, or a substring), as run -k" },
+	{ NULL, "--failed-only", NULL, "only cases that failed, errored or timed out (on any of the records)" },
+	{ NULL, "--max-chars", "N", "md: write FILE.1.md, FILE.2.md, ... (needs -o FILE), each under N "
+	  "characters (1000 or more), cut between cases" },
+	{ NULL, "--kcidb-origin", "NAME", "kcidb: the origin, [a-z0-9_]+ (default netrepro; or $NETREPRO_KCIDB_ORIGIN)" },
+	{ NULL, "--kcidb-tree", "NAME", "kcidb: the checkouts' tree_name (or $NETREPRO_KCIDB_TREE)" },
+	{ NULL, "--kcidb-repo", "URL", "kcidb: the checkouts' git_repository_url, https://... (or $NETREPRO_KCIDB_REPO)" },
+	{ NULL, "--kcidb-commit", "HASH", "kcidb: the checkouts' git_commit_hash, 40 lower-case hex digits "
+	  "(or $NETREPRO_KCIDB_COMMIT)" },
 	{ "-h", "--help", NULL, "this text" },
 	{ NULL, NULL, NULL, NULL },
 };
@@ -52,8 +61,9 @@ static const struct option_doc help_options[] = {
 };
 
 static const struct option_doc matrix_options[] = {
-	{ NULL, "--kernel", "K", "a Debian flavour (6.1.0-50-amd64, fetched once), PATH[:MODULES] to a "
-	  "bzImage, or host; as many as wanted" },
+	{ NULL, "--kernel", "K", "a Debian flavour (6.1.0-50-amd64, fetched once; FLAVOUR=VERSION pins "
+	  "a version, and a kernel gone from the archive is fetched from snapshot.debian.org, or "
+	  "$NETREPRO_SNAPSHOT_URL), PATH[:MODULES] to a bzImage, or host; as many as wanted" },
 	{ "-j", "--jobs", "N", "guests at a time" },
 	{ "-o", "--out", "DIR", "records and reports (default build/matrix)" },
 	{ NULL, "--cache", "DIR", "fetched kernels (default $XDG_CACHE_HOME/netrepro/kernels)" },
@@ -80,9 +90,11 @@ const struct command_doc help_commands[] = {
 	{ "env", "", "the environment fingerprint as JSON",
 	  "Kernel, distro, hypervisor, WSL, container, seccomp, what this process may do, sysctls.",
 	  help_only, "0" },
-	{ "report", "--format F [-o FILE] RUN.json...", "write a report of one or more run records",
+	{ "report", "--format F [-o FILE] [-k PATTERN] [--failed-only] [--max-chars N] [--kcidb-* V] RUN.json...",
+	  "write a report of one or more run records",
 	  "Several records (one per kernel or platform) are compared side by side.", report_options,
-	  "0, or 2 for a usage error or a record that cannot be read" },
+	  "0, or 2 for a usage error (-k matching no case, a --kcidb-* value KCIDB refuses) or a record "
+	  "that cannot be read" },
 	{ "diff", "[--all] A.json B.json", "what differs between two runs",
 	  "Statuses, checked steps, known kernel bugs, cases present in one record only, and an in-place "
 	  "result against a namespace one.", diff_options, "0 nothing differs, 1 something does, 2 usage" },

@@ -22,7 +22,9 @@ struct kernel {
 };
 
 /* spec: "host", a Debian flavour ("6.12.117+deb12-amd64": the package
- * linux-image-<spec> is fetched with apt-get download into cache, once), or
+ * linux-image-<spec> is fetched into cache, once, with apt-get download or,
+ * when the archive no longer has it, from snapshot.debian.org;
+ * "FLAVOUR=VERSION" pins the version), or
  * "PATH[:MODULES_DIR]" to a kernel image. Returns 0; -1 for a spec that
  * cannot be right (err says why); 1 when a Debian kernel could not be
  * fetched (err says why; k->name is set, so the run can report it). */

@@ -13,6 +13,8 @@ import re
 
 import pytest
 
+import ci_deps
+
 yaml = pytest.importorskip(
     "yaml", reason="PyYAML is missing: apt-get install python3-yaml (and run /usr/bin/python3)")
 
@@ -76,6 +78,16 @@ def matrix_job(wf):
              and isinstance(j["strategy"].get("matrix"), dict)
              and "kernel" in j["strategy"]["matrix"]]
     assert len(found) == 1, "want one job with strategy.matrix.kernel, got %s" % [n for n, _ in found]
+    return found[0]
+
+
+def wsl_job(wf):
+    """(id, job) of the one job with a WSL matrix."""
+    found = [(n, j) for n, j in jobs(wf).items()
+             if isinstance(j.get("strategy"), dict)
+             and isinstance(j["strategy"].get("matrix"), dict)
+             and "wsl" in j["strategy"]["matrix"]]
+    assert len(found) == 1, "want one job with strategy.matrix.wsl, got %s" % [n for n, _ in found]
     return found[0]
 
 
@@ -150,7 +162,7 @@ def check_container(wf):
 def check_matrix_steps(wf):
     _, job = matrix_job(wf)
     checkout = index(job, lambda s: uses(s).startswith("actions/checkout@"), "uses actions/checkout")
-    deps = index(job, lambda s: re.search(r"(?m)^\s*make deps\s*$", run_text(s)), "runs `make deps`")
+    deps = index(job, lambda s: ci_deps.deps_goals(run_text(s)), "runs `make deps-...`")
     build = index(job, lambda s: re.search(r"(?m)^\s*make\s*$", run_text(s)), "runs `make`")
     mx = index(job, runs_make_matrix, "runs `%s`" % MATRIX_CMD)
     assert checkout < deps < build < mx, \
@@ -218,6 +230,12 @@ def check_kernel_cache(wf):
         assert str((save[0].get("with") or {}).get("key")) == str(w.get("key")), "save and restore keys differ"
 
 
+def check_deps_groups(wf):
+    """Each job installs the package groups of what it runs, and no more."""
+    for role, (name, job) in (("kernel", matrix_job(wf)), ("report", merge_job(wf)), ("wsl", wsl_job(wf))):
+        ci_deps.check_job(name, [run_text(s) for s in steps(job)], ci_deps.WANTED[role])
+
+
 def check_merge_job(wf):
     mname, _ = matrix_job(wf)
     name, job = merge_job(wf)
@@ -249,7 +267,7 @@ def check_merge_job(wf):
 
 
 CHECKS = [check_triggers, check_kernels, check_fail_fast_off, check_container, check_matrix_steps,
-          check_matrix_exit_allowed, check_upload, check_kernel_cache, check_merge_job]
+          check_deps_groups, check_matrix_exit_allowed, check_upload, check_kernel_cache, check_merge_job]
 
 
 @pytest.fixture(scope="module")
@@ -271,6 +289,20 @@ def _mjob(wf):
 
 def _rjob(wf):
     return merge_job(wf)[1]
+
+
+def _wjob(wf):
+    return wsl_job(wf)[1]
+
+
+def _deps_step(job):
+    return _step(job, lambda s: ci_deps.deps_goals(run_text(s)))
+
+
+def _set_deps(job, goals):
+    """The job's `make deps-...` line becomes `make GOALS`."""
+    s = _deps_step(job)
+    s["run"] = "\n".join(("make " + goals if ci_deps.DEPS_LINE.match(l) else l) for l in s["run"].splitlines())
 
 
 def _step(job, pred):
@@ -336,8 +368,21 @@ BROKEN = [
     ("not privileged", lambda wf: _mjob(wf)["container"].update(options="--cap-add NET_ADMIN"), check_container),
     ("ubuntu image", lambda wf: _mjob(wf)["container"].update(image="ubuntu:24.04"), check_container),
     ("not ubuntu-latest", lambda wf: _rjob(wf).update({"runs-on": "ubuntu-22.04"}), check_container),
-    ("no make deps", lambda wf: _sub_run(_step(_mjob(wf), lambda s: "make deps" in run_text(s)),
-                                         "make deps", "true"), check_matrix_steps),
+    ("no make deps", lambda wf: _set_deps(_mjob(wf), "--version"), check_matrix_steps),
+    ("kernel job installs everything", lambda wf: _set_deps(_mjob(wf), "deps"), check_deps_groups),
+    ("kernel job without QEMU", lambda wf: _set_deps(_mjob(wf), "deps-build"), check_deps_groups),
+    ("kernel job cannot build", lambda wf: _set_deps(_mjob(wf), "deps-matrix"), check_deps_groups),
+    ("report job installs the browser", lambda wf: _set_deps(_rjob(wf), "deps-build deps-browser"),
+     check_deps_groups),
+    ("report job installs the tests", lambda wf: _set_deps(_rjob(wf), "deps-build deps-test"), check_deps_groups),
+    ("wsl job without the tests' tools", lambda wf: _set_deps(_wjob(wf), "deps-build"), check_deps_groups),
+    ("wsl job installs everything", lambda wf: _set_deps(_wjob(wf), "deps"), check_deps_groups),
+    ("a group the Makefile lacks", lambda wf: _set_deps(_mjob(wf), "deps-build deps-matrix deps-qemu"),
+     check_deps_groups),
+    ("wsl job builds first", lambda wf: _deps_step(_wjob(wf)).update(
+        run="\n".join(reversed(_deps_step(_wjob(wf))["run"].splitlines()))), check_deps_groups),
+    ("report job installs after make", lambda wf: _move(_rjob(wf), lambda s: s is _deps_step(_rjob(wf)), -1),
+     check_deps_groups),
     ("no make", lambda wf: _step(_mjob(wf), lambda s: re.search(r"(?m)^\s*make\s*$", run_text(s)))
      .update(run="true"), check_matrix_steps),
     ("make matrix of every kernel", lambda wf: _sub_run(_mx(wf), MATRIX_CMD, "make matrix"), check_matrix_steps),
