@@ -142,12 +142,19 @@ readme: $(B)/netrepro
 # own help (one source).
 PREFIX  ?= /usr/local
 SHARE   := $(DESTDIR)$(PREFIX)/share
+# The pytest plugin as an installed distribution (a pytest11 entry point):
+# Debian's system Python reads /usr/lib/python3/dist-packages.
+PYDIR   ?= $(PREFIX)/lib/python3/dist-packages
+PYDIST  := $(notdir $(wildcard python/netrepro_pytest-*.dist-info))
 install: $(B)/netrepro
 	install -d $(DESTDIR)$(PREFIX)/bin $(SHARE)/netrepro $(SHARE)/netrepro/pytest \
 	  $(SHARE)/man/man1 $(SHARE)/man/man5 $(SHARE)/bash-completion/completions $(SHARE)/zsh/site-functions
 	install -m 755 $(B)/netrepro $(DESTDIR)$(PREFIX)/bin/netrepro
 	cp -R cases fixtures $(SHARE)/netrepro/
 	install -m 644 tests/netrepro_pytest.py $(SHARE)/netrepro/pytest/netrepro_pytest.py
+	install -d $(DESTDIR)$(PYDIR)/$(PYDIST)
+	install -m 644 tests/netrepro_pytest.py $(DESTDIR)$(PYDIR)/netrepro_pytest.py
+	install -m 644 python/$(PYDIST)/* $(DESTDIR)$(PYDIR)/$(PYDIST)/
 	$(B)/netrepro help --man > $(SHARE)/man/man1/netrepro.1
 	$(B)/netrepro help --man-case > $(SHARE)/man/man5/netrepro-case.5
 	$(B)/netrepro help --completion bash > $(SHARE)/bash-completion/completions/netrepro
@@ -157,6 +164,8 @@ uninstall:
 	rm -f $(DESTDIR)$(PREFIX)/bin/netrepro $(SHARE)/man/man1/netrepro.1 $(SHARE)/man/man5/netrepro-case.5 \
 	  $(SHARE)/bash-completion/completions/netrepro $(SHARE)/zsh/site-functions/_netrepro
 	rm -rf $(SHARE)/netrepro
+	rm -rf $(DESTDIR)$(PYDIR)/netrepro_pytest.py $(DESTDIR)$(PYDIR)/$(PYDIST) \
+	  $(DESTDIR)$(PYDIR)/__pycache__/netrepro_pytest.*
 
 clean:
 	rm -rf $(B)
