@@ -2,9 +2,10 @@
  * report is made: the fixtures it `use`s (so that a ticket holds the whole
  * scenario) and the sysctls its variant sets before step 1 (so that a
  * reader sees the case's own values, not only the host's). The record's
- * "source" is the case file as it ran; fixtures are looked up as the parser
- * looks them up (runner/lang/parse.c, find_fixture), and a fixture that
+ * "source" is the case file as it ran; fixtures are looked up by the
+ * parser's own case_fixture_find(), and a fixture that
  * cannot be found now is said to be missing, never an error. */
+#include "case.h"
 #include "lex.h"
 #include "report.h"
 
@@ -16,61 +17,6 @@
 
 #define FIXTURE_MAX (1 << 20)  /* a topology file, not a data set */
 #define USE_DEPTH 8            /* as the parser: deeper is a loop of fixtures */
-
-static char *find_upwards(const char *from, const char *name)
-{
-	char *dir = strdup(from), path[4096];
-	while (dir) {
-		char *d = dirname(dir);
-		if (snprintf(path, sizeof path, "%s/%s", d, name) < (int)sizeof path && !access(path, R_OK)) {
-			free(dir);
-			return strdup(path);
-		}
-		if (!strcmp(d, "/") || !strcmp(d, "."))
-			break;
-		char *up = strdup(d);
-		free(dir);
-		dir = up;
-	}
-	free(dir);
-	return NULL;
-}
-
-/* PREFIX/share/netrepro beside this binary's PREFIX/bin. */
-static int installed_share(char *buf, size_t len)
-{
-	char exe[4096];
-	ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
-	if (n <= 0)
-		return -1;
-	exe[n] = '\0';
-	char *slash = strrchr(exe, '/');
-	if (!slash)
-		return -1;
-	*slash = '\0';
-	char raw[4200], real[4096];
-	snprintf(raw, sizeof raw, "%s/../share/netrepro", exe);
-	return snprintf(buf, len, "%s", realpath(raw, real) ? real : raw) < (int)len ? 0 : -1;
-}
-
-char *report_fixture_find(const char *case_file, const char *name, char *where, size_t len)
-{
-	char abs[4096], share[4096], path[8200];
-	char *found = NULL;
-	if (name[0] == '/')
-		found = access(name, R_OK) ? NULL : strdup(name);
-	else if (!(found = find_upwards(case_file, name)) && case_file[0] != '/' && realpath(case_file, abs))
-		found = find_upwards(abs, name);
-	int have_share = !found && name[0] != '/' && installed_share(share, sizeof share) == 0;
-	if (have_share && snprintf(path, sizeof path, "%s/%s", share, name) < (int)sizeof path &&
-	    !access(path, R_OK))
-		found = strdup(path);
-	if (!found && where)
-		snprintf(where, len, name[0] == '/' ? "no such file" :
-			 "looked from %s's folder upwards, then in %s", case_file,
-			 have_share ? share : "no installed share folder");
-	return found;
-}
 
 static char *slurp(const char *path, int *err)
 {
@@ -99,15 +45,6 @@ struct guard {
 
 static int guard_or(struct guard *g);
 
-static int value_cmp(const char *a, const char *b)
-{
-	char *ea, *eb;
-	long x = strtol(a, &ea, 10), y = strtol(b, &eb, 10);
-	if (*a && *b && !*ea && !*eb)
-		return x < y ? -1 : x > y;
-	return strcmp(a, b);
-}
-
 static int guard_cmp(struct guard *g)
 {
 	static const struct { const char *op; int lt, eq, gt; } ops[] = {
@@ -123,7 +60,7 @@ static int guard_cmp(struct guard *g)
 	const char *have = json_string_value(json_object_get(g->variant, subj->text ? subj->text : ""));
 	for (size_t k = 0; have && val->text && k < sizeof ops / sizeof *ops; k++)
 		if (tok_is(op, ops[k].op)) {
-			int c = value_cmp(have, val->text);
+			int c = cond_value_cmp(have, val->text);
 			return c < 0 ? ops[k].lt : c > 0 ? ops[k].gt : ops[k].eq;
 		}
 	return 1;
@@ -224,7 +161,7 @@ static void take_use(struct walk *w, const struct line_toks *lt, const char *fil
 	json_t *fx = fixture_entry(w->fixtures, name);
 	if (!fx) {
 		char where[8500];
-		char *path = report_fixture_find(file, name, where, sizeof where);
+		char *path = case_fixture_find(file, name, where, sizeof where);
 		int err = 0;
 		char *text = path ? slurp(path, &err) : NULL;
 		if (text)

@@ -148,12 +148,6 @@ const char *run_tool_version(const json_t *rec);
 /* "netrepro run -k 'ID' FILE": the command that runs case c again. */
 void put_reproduce(FILE *f, const json_t *c);
 
-/* What a case's file says that its record does not carry (case_text.c).
- * The fixture name that case file `use`s, found as `run` finds it: from the
- * case file's folder upwards, then from its absolute folder upwards, then
- * in PREFIX/share/netrepro beside this binary. A new string, or NULL with
- * the places looked in where (len bytes). */
-char *report_fixture_find(const char *case_file, const char *name, char *where, size_t len);
 /* For case c (its "source", "file" and "variant"), read now:
  *   "fixtures": every file `use`d (nested ones too, whatever the variant),
  *     once each, in order: {"name", "path", "text"} when found and read,

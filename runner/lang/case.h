@@ -257,6 +257,15 @@ void step_free(struct step *st);
 void cond_free(struct cond *c);
 void expect_free(struct expect *e);   /* what it owns, its `or` answers too */
 
+/* A fixture a case `use`s: from the case file's folder upwards, then from
+ * its absolute folder upwards, then in the installed PREFIX/share/netrepro.
+ * The path found (allocated), or NULL with where the search looked in
+ * where. */
+char *case_fixture_find(const char *case_file, const char *name, char *where, size_t len);
+
+/* As `when` compares values: as numbers when both are, else as text. */
+int cond_value_cmp(const char *a, const char *b);
+
 /* The id a path gets: the part after the last "cases/" without ".case". */
 void case_id_from_path(const char *path, char *buf, size_t len);
 

@@ -51,7 +51,7 @@ int cond_op_holds(enum cond_op op, int cmp)
 }
 
 /* Variant values compare as numbers when both sides are numbers. */
-static int value_cmp(const char *a, const char *b)
+int cond_value_cmp(const char *a, const char *b)
 {
 	char *ea, *eb;
 	long x = strtol(a, &ea, 10), y = strtol(b, &eb, 10);
@@ -78,7 +78,7 @@ int cond_eval(const struct cond *c, const struct cond_ctx *ctx)
 		break;
 	case SUBJ_PLATFORM: cmp = strcmp(ctx->platform, c->value); break;
 	case SUBJ_PRIVILEGE: cmp = strcmp(ctx->privilege, c->value); break;
-	case SUBJ_VARIANT: cmp = value_cmp(ctx->variant_values[c->variant], c->value); break;
+	case SUBJ_VARIANT: cmp = cond_value_cmp(ctx->variant_values[c->variant], c->value); break;
 	}
 	return cond_op_holds(c->op, cmp);
 }

@@ -717,23 +717,26 @@ static int installed_share(char *buf, size_t len)
 	return snprintf(buf, len, "%s", realpath(raw, real) ? real : raw) < (int)len ? 0 : -1;
 }
 
-static char *find_fixture(const char *from, const char *name)
+char *case_fixture_find(const char *case_file, const char *name, char *where, size_t len)
 {
-	if (name[0] == '/')
-		return access(name, R_OK) ? NULL : strdup(name);
-	char *found = find_upwards(from, name);
-	if (found)
-		return found;
-	/* a relative case path stops at "."; the project may be above it
-	 * (`cd cases/timewait; netrepro run x.case`) */
 	char abs[4096], share[4096], path[8200];
-	if (from[0] != '/' && realpath(from, abs) && (found = find_upwards(abs, name)))
-		return found;
+	char *found = NULL;
+	if (name[0] == '/')
+		found = access(name, R_OK) ? NULL : strdup(name);
+	else if (!(found = find_upwards(case_file, name)) && case_file[0] != '/' && realpath(case_file, abs))
+		/* a relative case path stops at "."; the project may be above it
+		 * (`cd cases/timewait; netrepro run x.case`) */
+		found = find_upwards(abs, name);
 	/* then the installed share folder (a case copied out of the project) */
-	if (installed_share(share, sizeof share) == 0 &&
-	    snprintf(path, sizeof path, "%s/%s", share, name) < (int)sizeof path && !access(path, R_OK))
-		return strdup(path);
-	return NULL;
+	int have_share = !found && name[0] != '/' && installed_share(share, sizeof share) == 0;
+	if (have_share && snprintf(path, sizeof path, "%s/%s", share, name) < (int)sizeof path &&
+	    !access(path, R_OK))
+		found = strdup(path);
+	if (!found && where)
+		snprintf(where, len, name[0] == '/' ? "no such file" :
+			 "looked from %s's folder upwards, then in %s", case_file,
+			 have_share ? share : "no installed share folder");
+	return found;
 }
 
 static int stmt_use(struct parser *p, struct line_toks *lt)
@@ -743,12 +746,10 @@ static int stmt_use(struct parser *p, struct line_toks *lt)
 		return perr(p, lt->t[0].col, "usage: use FIXTURE-FILE");
 	if (p->use_depth >= 8)
 		return perr(p, t->col, "'use' nested too deeply (a loop of fixtures?)");
-	char *path = find_fixture(p->file, t->text);
-	if (!path) {
-		char share[4096];
-		return perr(p, t->col, "cannot find fixture '%s' (looked from %s's folder upwards, then in %s)",
-			    t->text, p->file, installed_share(share, sizeof share) ? "no installed share folder" : share);
-	}
+	char where[9000];
+	char *path = case_fixture_find(p->file, t->text, where, sizeof where);
+	if (!path)
+		return perr(p, t->col, "cannot find fixture '%s' (%s)", t->text, where);
 	char *text = read_file(path);
 	if (!text) {
 		int e = errno;
