@@ -73,22 +73,13 @@ void env_trim_right(char *s)
  * right-trimmed. Returns 0, or -1 when it cannot be opened or read. */
 int env_read_small(const char *root, const char *rel, char *buf, size_t len)
 {
-	char path[PATH_MAX];
-	size_t got = 0;
-	ssize_t n = 1;
-	int fd;
+	long got = len ? env_read_bytes(root, rel, buf, len - 1) : -1;
 
-	if (env_root_path(root, rel, path, sizeof(path)) < 0)
+	if (got < 0)
 		return -1;
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -1;
-	while (got + 1 < len && (n = read(fd, buf + got, len - 1 - got)) > 0)
-		got += (size_t)n;
-	close(fd);
 	buf[got] = '\0';
 	env_trim_right(buf);
-	return n < 0 ? -1 : 0;
+	return 0;
 }
 
 long env_read_bytes(const char *root, const char *rel, void *buf, size_t len)
