@@ -10,6 +10,8 @@
 #include <netlink/cache.h>
 #include <netlink/route/addr.h>
 #include <netlink/route/link.h>
+#include <netlink/route/route.h>
+#include <linux/rtnetlink.h>
 
 #include "internal.h"
 
@@ -85,6 +87,8 @@ static int addr_send(struct netns_host *h, struct nl_addr *local, int idx, int d
 		rc = rtnl_addr_add(h->sk, ra, NLM_F_EXCL);
 	else if (rc == 0)
 		rc = rtnl_addr_delete(h->sk, ra, 0);
+	if (rc == 0 && dad == 0 && nl_addr_get_family(local) == AF_INET6)
+		h->nodad = 1;
 	rtnl_addr_put(ra);
 	return rc;
 }
@@ -191,11 +195,33 @@ int netns_addr_dad(struct netns_host *h, const char *ifname, int timeout_ms,
 	}
 }
 
-/* 1 when some IPv6 address that was added without DAD is still tentative
- * on a link that is up with carrier, 0 when none is, or a negative NLE_*. */
+/* 1 when the table of IPv6 routes holds the local route to the address
+ * of a (type local, /128), 0 when not. */
+static int local_route(struct nl_cache *routes, struct rtnl_addr *a)
+{
+	struct nl_addr *want = rtnl_addr_get_local(a);
+
+	for (struct nl_object *o = nl_cache_get_first(routes); o; o = nl_cache_get_next(o)) {
+		struct rtnl_route *r = (struct rtnl_route *)o;
+		struct nl_addr *dst = rtnl_route_get_dst(r);
+
+		if (rtnl_route_get_type(r) == RTN_LOCAL && dst && nl_addr_get_prefixlen(dst) == 128 &&
+		    nl_addr_get_len(dst) == nl_addr_get_len(want) &&
+		    !memcmp(nl_addr_get_binary_addr(dst), nl_addr_get_binary_addr(want), nl_addr_get_len(dst)))
+			return 1;
+	}
+	return 0;
+}
+
+/* 1 when some IPv6 address that was added without DAD, on a link that is
+ * up with carrier, is not usable yet, 0 when all are, or a negative NLE_*.
+ * Usable means not tentative and with its local route: the kernel clears
+ * the tentative flag first and adds the route after, so between the two a
+ * packet to the address is dropped. The routes are read only when some
+ * address is past the first half. */
 static int nodad_pending(struct netns_host *h)
 {
-	struct nl_cache *addrs, *links;
+	struct nl_cache *addrs, *links, *routes = NULL;
 	int rc = rtnl_addr_alloc_cache(h->sk, &addrs), pending = 0;
 
 	if (rc < 0)
@@ -209,18 +235,29 @@ static int nodad_pending(struct netns_host *h)
 		struct rtnl_addr *a = (struct rtnl_addr *)o;
 		unsigned flags = rtnl_addr_get_flags(a);
 		struct rtnl_link *l;
+		int carrier;
 
-		if (rtnl_addr_get_family(a) != AF_INET6 || !(flags & IFA_F_NODAD) ||
-		    !(flags & IFA_F_TENTATIVE))
+		if (rtnl_addr_get_family(a) != AF_INET6 || !(flags & IFA_F_NODAD))
 			continue;
 		l = rtnl_link_get(links, rtnl_addr_get_ifindex(a));
-		pending = l && (rtnl_link_get_flags(l) & (IFF_UP | IFF_LOWER_UP)) == (IFF_UP | IFF_LOWER_UP);
+		carrier = l && (rtnl_link_get_flags(l) & (IFF_UP | IFF_LOWER_UP)) == (IFF_UP | IFF_LOWER_UP);
 		if (l)
 			rtnl_link_put(l);
+		if (!carrier)
+			continue;
+		if (flags & IFA_F_TENTATIVE) {
+			pending = 1;
+			continue;
+		}
+		if (!routes && (rc = rtnl_route_alloc_cache(h->sk, AF_INET6, 0, &routes)) < 0)
+			break;
+		pending = !local_route(routes, a);
 	}
+	if (routes)
+		nl_cache_free(routes);
 	nl_cache_free(links);
 	nl_cache_free(addrs);
-	return pending;
+	return rc < 0 ? rc : pending;
 }
 
 int netns_addrs_settle(struct netns_host *h, int timeout_ms, char *err)
@@ -228,6 +265,8 @@ int netns_addrs_settle(struct netns_host *h, int timeout_ms, char *err)
 	const struct timespec tick = {.tv_nsec = 2 * 1000 * 1000};
 	struct timespec t0, t;
 
+	if (!h->nodad)
+		return 0;   /* nothing added without DAD: two dumps saved */
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	for (;;) {
 		int rc = nodad_pending(h);

@@ -41,6 +41,9 @@ struct netns_host {
 	/* RTNLGRP_LINK events, non-blocking: how we learn that a link's queue
 	 * is live (see settle.c). May overflow (ENOBUFS) with many links. */
 	int events;
+	/* Some IPv6 address was added here without DAD: only then has
+	 * netns_addrs_settle anything to wait for (see addr.c). */
+	int nodad;
 };
 
 /* link.c: remember that ifname has index idx in h; the entry, or NULL when

@@ -90,11 +90,13 @@ int netns_addr_add(struct netns_host *h, const char *ifname, const char *cidr,
  * ifname, like `ip addr del`. -EADDRNOTAVAIL when it is not there. */
 int netns_addr_del(struct netns_host *h, const char *ifname, const char *cidr, char *err);
 
-/* Waits until no IPv6 address added without DAD is tentative on a link
- * that is up with carrier. IFA_F_NODAD does not make an address usable at
- * once: the kernel clears its tentative flag (and adds its local route)
- * from a work queue, after carrier, and on a loaded machine that can come
- * after the next packet to it, which is then dropped. */
+/* Waits until every IPv6 address added without DAD on a link that is up
+ * with carrier is usable: not tentative, and with its local route.
+ * IFA_F_NODAD does not make an address usable at once: the kernel clears
+ * its tentative flag, and then adds its local route, from a work queue,
+ * after carrier, and on a loaded machine that can come after the next
+ * packet to it, which is then dropped. Returns at once,
+ * with no netlink round trip, on a host that never had one. */
 int netns_addrs_settle(struct netns_host *h, int timeout_ms, char *err);
 
 /* Waits, up to timeout_ms (polling every 10 ms), until no IPv6 address on
