@@ -18,7 +18,10 @@ Measures, in one run:
    with BENCH_BASELINE=REV (a git revision, e.g. the last release), the
    netrepro of REV built apart and run on REV's own library next to this
    one on the same files, turn by turn, so the ratio is from one run;
-3. the kernel matrix: one kernel in a QEMU guest (boot plus the seed cases),
+3. the pytest plugin: the seed cases and the whole library under pytest,
+   serial (`-n 0`) and on two xdist workers (`-n 2`), alternated, so the
+   ratio is from one run; skipped without python3-pytest-xdist;
+4. the kernel matrix: one kernel in a QEMU guest (boot plus the seed cases),
    and the three kernels of `make matrix` with `-j 2`. Skipped (with the
    reason) when QEMU or busybox is missing, or BENCH_MATRIX=0; the kernels
    are fetched into the cache on first use, which the first run pays for.
@@ -46,6 +49,8 @@ N_NETREPRO = int(os.environ.get("BENCH_N", "50"))      # topologies per netrepro
 N_IP = int(os.environ.get("BENCH_N_IP", "20"))         # topologies per ip-script run
 REPS = int(os.environ.get("BENCH_REPS", "3"))          # repetitions of each pair measurement
 SEED_REPS = int(os.environ.get("BENCH_SEED_REPS", "5"))
+PYTEST_REPS = int(os.environ.get("BENCH_PYTEST_REPS", "3"))
+PYTHON = "/usr/bin/python3"   # Debian's, with python3-pytest and python3-pytest-xdist
 
 TARGET_PAIR = ">= 10x faster than ip"
 TARGET_SEED = "< 1 s"
@@ -212,6 +217,43 @@ def bench_matrix(kernels, out):
     return dt
 
 
+def bench_pytest(target, workers):
+    """Wall time of `pytest -n WORKERS TARGET` through the repository's
+    conftest; every case must pass or skip."""
+    argv = [PYTHON, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-n", str(workers), target]
+    dt, cp = run_timed(argv)
+    if cp.returncode != 0:
+        raise BenchError(describe_failure(" ".join(argv[2:]), cp))
+    return dt
+
+
+def pytest_skip_reason():
+    cp = subprocess.run([PYTHON, "-c", "import xdist"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    return None if cp.returncode == 0 else "python3-pytest-xdist is missing (make deps-test installs it)"
+
+
+def report_pytest():
+    """Section 3: -n 0 against -n 2, each target alternated PYTEST_REPS times."""
+    print("3. pytest plugin: serial (-n 0) against two xdist workers (-n 2), median of"
+          f" {PYTEST_REPS} alternated runs")
+    why = pytest_skip_reason()
+    if why:
+        print(f"   skipped: {why}")
+        print()
+        return
+    for target in ("cases/seed", "cases"):
+        serial, two = [], []
+        for _ in range(PYTEST_REPS):
+            serial.append(bench_pytest(target, 0))
+            two.append(bench_pytest(target, 2))
+        s, t = statistics.median(serial), statistics.median(two)
+        print(f"   {'pytest ' + target + ', -n 0':<28} {s:10.2f} s")
+        print(f"   {'pytest ' + target + ', -n 2':<28} {t:10.2f} s   -n 0 / -n 2: {s / t:.2f}")
+    print("   note: each xdist worker is a Python interpreter that imports pytest and collects"
+          " every case file itself; that start-up is the floor under any -n 2 run")
+    print()
+
+
 def matrix_skip_reason():
     if os.environ.get("BENCH_MATRIX") == "0":
         return "BENCH_MATRIX=0"
@@ -303,7 +345,12 @@ def main():
     else:
         print("   (BENCH_BASELINE=REV also runs REV's netrepro on REV's library, for a ratio)")
     print()
-    print("3. kernel matrix: netrepro matrix cases/seed, QEMU guests")
+    try:
+        report_pytest()
+    except BenchError as e:
+        print(f"bench: FAILED, pytest not measured:\n{e}", file=sys.stderr)
+        return 1
+    print("4. kernel matrix: netrepro matrix cases/seed, QEMU guests")
     why = matrix_skip_reason()
     if why:
         print(f"   skipped: {why}")
