@@ -83,7 +83,7 @@ static int join_nobody(char *err)
 	char path[64];
 	pid_t pid = clone(hold, stack + sizeof stack, CLONE_NEWUSER | SIGCHLD, NULL);
 	if (pid < 0)
-		return netns_fail(err, -errno, "clone(CLONE_NEWUSER)");
+		return netns_fail(err, -errno, "a user namespace whose root is nobody: clone(CLONE_NEWUSER)");
 	int rc = netns_userns_map(pid, err), fd = -1;
 	snprintf(path, sizeof path, "/proc/%d/ns/user", (int)pid);
 	if (rc == 0 && (fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)

@@ -135,7 +135,7 @@ static pid_t start(const struct run *r, struct prog *p, char *stack, char *err, 
 	fflush(NULL);
 	pid_t pid = clone(child, stack + STACK_SIZE, flags | (in_ns ? 0 : CLONE_NEWUSER), p);
 	if (pid < 0)
-		snprintf(err, len, "clone: %s", strerror(errno));
+		snprintf(err, len, "its namespaces: clone: %s", strerror(errno));
 	if (pid > 0 && !in_ns) {
 		char nerr[NETNS_ERRLEN];
 		if (netns_userns_map(pid, nerr) < 0 || write(go[1], "g", 1) != 1) {

@@ -289,3 +289,26 @@ def test_exec_in_place_is_contained_too(project, netrepro, h, tmp_path):
                        cwd=project, capture_output=True, text=True)
     case = json.loads(rec.read_text())["cases"][0]
     assert case["status"] == "PASS", r.stdout
+
+
+@pytest.mark.parametrize("in_place", [False, True], ids=["netns", "in-place"])
+def test_exec_that_cannot_be_contained_is_not_run(project, netrepro, h, tmp_path, world_writable, in_place):
+    """With no user namespace left to make (user.max_user_namespaces = 0 in a
+    user namespace of the test's own), the program is not run at all, and
+    the case is an ERROR that says why."""
+    path = h.write_case(project, "e2e/uncontained", f'''
+        use fixtures/host.net
+        on a
+          exec -- sh -c "echo x > {world_writable}/ran"     = 0
+        ''')
+    rec = tmp_path / "uncontained.json"
+    script = ('echo 0 > /proc/sys/user/max_user_namespaces && ip link set lo up && exec "$@"')
+    args = [netrepro, "run", "--allow-exec", "--json", str(rec), path] + (["--in-place"] if in_place else [])
+    r = subprocess.run(["unshare", "-U", "-r", "-n", "sh", "-c", script, "sh", *args],
+                       cwd=project, capture_output=True, text=True)
+    assert r.returncode == 1, r.stdout + r.stderr
+    case = json.loads(rec.read_text())["cases"][0]
+    assert case["status"] == "ERROR"
+    assert "No space left on device" in case["reason"], case["reason"]
+    assert ("cannot contain the program" if in_place else "user namespace") in case["reason"]
+    assert os.listdir(world_writable) == []
