@@ -16,6 +16,7 @@
  *   - uid and gid 0 of the user namespace, nobody on the machine;
  *   - no CAP_SYS_ADMIN or CAP_SYS_PTRACE, even in its own namespaces (no
  *     mount, umount or remount, no setns), and no_new_privs;
+ *   - a session keyring of its own, not its caller's;
  *   - no descriptor of ours but its stdin, stdout and stderr. */
 #include "exec_int.h"
 
@@ -25,6 +26,7 @@
 #include <grp.h>
 #include <limits.h>
 #include <linux/capability.h>
+#include <linux/keyctl.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -103,8 +105,8 @@ static int mirror(const char *name, char *err, size_t len)
 	struct stat st;
 	snprintf(src, sizeof src, "/%s", name);
 	snprintf(dst, sizeof dst, STAGE "/%s", name);
-	if (lstat(src, &st) < 0)
-		return errno == ENOENT ? 0 : fail(err, len, "stat %s", src);
+	if (lstat(src, &st) < 0)       /* gone, or a mount root may not look into (FUSE) */
+		return errno == ENOENT || errno == EACCES ? 0 : fail(err, len, "stat %s", src);
 	if (S_ISLNK(st.st_mode)) {
 		ssize_t n = readlink(src, link, sizeof link - 1);
 		if (n < 0)
@@ -250,6 +252,10 @@ static int become_nobody(char *err, size_t len)
 	return 0;
 }
 
+/* The capabilities above, no_new_privs, and what would still lead back
+ * to netrepro's caller: the session keyring (its keys are the
+ * possessor's to read, whoever that is now: a new, empty one replaces it)
+ * and descriptors. */
 static int drop_powers(char *err, size_t len)
 {
 	for (size_t i = 0; i < sizeof dropped_caps / sizeof *dropped_caps; i++)
@@ -269,6 +275,8 @@ static int drop_powers(char *err, size_t len)
 		return fail(err, len, "capset");
 	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
 		return fail(err, len, "no_new_privs");
+	if (syscall(SYS_keyctl, KEYCTL_JOIN_SESSION_KEYRING, NULL) < 0 && errno != ENOSYS)
+		return fail(err, len, "a session keyring of its own");
 	if (close_range(3, ~0u, CLOSE_RANGE_CLOEXEC) < 0)
 		return fail(err, len, "close_range");
 	return 0;

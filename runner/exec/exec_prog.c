@@ -137,7 +137,7 @@ static pid_t start(const struct run *r, struct prog *p, char *stack, char *err, 
 	if (pid < 0)
 		snprintf(err, len, "its namespaces: clone: %s", strerror(errno));
 	if (pid > 0 && !in_ns) {
-		char nerr[NETNS_ERRLEN];
+		char nerr[NETNS_ERRLEN] = "write to the mapping pipe";
 		if (netns_userns_map(pid, nerr) < 0 || write(go[1], "g", 1) != 1) {
 			snprintf(err, len, "%s", nerr);
 			kill(pid, SIGKILL);

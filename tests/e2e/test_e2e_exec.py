@@ -312,3 +312,45 @@ def test_exec_that_cannot_be_contained_is_not_run(project, netrepro, h, tmp_path
     assert "No space left on device" in case["reason"], case["reason"]
     assert ("cannot contain the program" if in_place else "user namespace") in case["reason"]
     assert os.listdir(world_writable) == []
+
+
+KEY_READER = """\
+import ctypes, struct
+libc = ctypes.CDLL(None, use_errno=True)
+buf = ctypes.create_string_buffer(4096)
+KEYCTL_READ, SESSION = 11, -3
+n = libc.syscall(250, KEYCTL_READ, ctypes.c_long(SESSION), buf, 4096)
+for kid in struct.unpack("%di" % (max(n, 0) // 4), buf.raw[:max(n, 0)]):
+    m = libc.syscall(250, KEYCTL_READ, kid, buf, 4096)
+    print(kid, buf.raw[:max(m, 0)])
+print("keys", n // 4 if n > 0 else n)
+"""
+
+
+@pytest.mark.skipif(os.uname().machine != "x86_64", reason="the reader uses x86_64 syscall numbers")
+def test_exec_has_a_session_keyring_of_its_own(project, netrepro, h, tmp_path, world_writable):
+    """The keys of whoever ran netrepro (its session keyring) are not the
+    program's to read."""
+    import ctypes
+    secret = b"netrepro-key-%d" % os.getpid()
+    libc = ctypes.CDLL(None, use_errno=True)
+
+    def own_session_with_a_key():
+        libc.syscall(250, 1, b"netrepro-test")     # KEYCTL_JOIN_SESSION_KEYRING
+        libc.syscall(248, b"user", b"netrepro-test", secret, len(secret), ctypes.c_long(-3))
+    reader = os.path.join(world_writable, "keys.py")
+    with open(reader, "w") as f:
+        f.write(KEY_READER)
+    os.chmod(reader, 0o644)
+    path = h.write_case(project, "e2e/keys", f'''
+        use fixtures/host.net
+        on a
+          exec -- python3 {reader}                          = 0
+        ''')
+    rec = tmp_path / "keys.json"
+    r = subprocess.run([netrepro, "run", "--allow-exec", "--step-timeout", "20", "--json", str(rec), path],
+                       cwd=project, capture_output=True, text=True, preexec_fn=own_session_with_a_key)
+    step = json.loads(rec.read_text())["cases"][0]["steps"][0]
+    assert step["status"] == "pass", r.stdout
+    assert secret.decode() not in step["data"]
+    assert step["data"] == "keys 0\\n"
