@@ -17,7 +17,8 @@ static const struct option_doc run_options[] = {
 	  "contained: root of a user namespace that is nobody (uid 65534) on the machine (rootless: the "
 	  "user), alone in a PID namespace of its own; it sees and configures its host's network (ip, ss, "
 	  "ping), the machine's files read-only, with /proc, /sys, /dev, /run and /tmp of its own; it "
-	  "sees no other process and cannot mount, setns into another namespace or gain privileges" },
+	  "sees no other process, nor netrepro's environment beyond PATH, TERM, TZ and the locale, and "
+	  "cannot mount, setns into another namespace or gain privileges" },
 	{ NULL, "--captures", "DIR", "write each capture line's frames to DIR/CASE/HOST-IF.pcap "
 	  "(default: captures/ next to the --json record; else none)" },
 	{ NULL, "--strict", NULL, "a known kernel bug (KNOWN-BUG) makes the exit status 1 too" },

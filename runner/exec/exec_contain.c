@@ -17,6 +17,9 @@
  *   - no CAP_SYS_ADMIN or CAP_SYS_PTRACE, even in its own namespaces (no
  *     mount, umount or remount, no setns), and no_new_privs;
  *   - a session keyring of its own, not its caller's;
+ *   - of netrepro's environment only what says how to find programs and
+ *     speak (PATH, TERM, TZ, LANG, LC_*), and HOME=/tmp: a secret in it
+ *     would otherwise be the program's to print into the record;
  *   - no descriptor of ours but its stdin, stdout and stderr. */
 #include "exec_int.h"
 
@@ -47,6 +50,10 @@ static const char *const fresh[] = { "proc", "sys", "dev", "run", "tmp" };
 
 /* The device nodes a program expects; bound from the machine's /dev. */
 static const char *const devices[] = { "null", "zero", "full", "random", "urandom", "tty" };
+
+/* What a program keeps of netrepro's environment: a name, or a prefix
+ * ending in '_'. */
+static const char *const kept_env[] = { "PATH", "TERM", "TZ", "LANG", "LANGUAGE", "LC_" };
 
 /* Capabilities taken away from root in the user namespace: the others
  * act only on the case's network and the program's own namespaces, and
@@ -282,6 +289,32 @@ static int drop_powers(char *err, size_t len)
 	return 0;
 }
 
+static int env_kept(const char *var)
+{
+	size_t name = strcspn(var, "=");
+	for (size_t i = 0; i < sizeof kept_env / sizeof *kept_env; i++) {
+		size_t k = strlen(kept_env[i]);
+		if (kept_env[i][k - 1] == '_' ? !strncmp(var, kept_env[i], k)
+					       : name == k && !strncmp(var, kept_env[i], k))
+			return 1;
+	}
+	return 0;
+}
+
+/* This process is the program's alone: its environment is replaced. */
+static void clean_environment(void)
+{
+	static char home[] = "HOME=/tmp";
+	static char *kept[64];
+	size_t n = 0;
+	for (char **e = environ; *e && n < sizeof kept / sizeof *kept - 2; e++)
+		if (env_kept(*e))
+			kept[n++] = *e;
+	kept[n++] = home;
+	kept[n] = NULL;
+	environ = kept;
+}
+
 int exec_contain(int own_net, char *err, size_t len)
 {
 	char cwd[PATH_MAX];
@@ -302,5 +335,6 @@ int exec_contain(int own_net, char *err, size_t len)
 		close(keep);
 	if (rc < 0 || enter_root(cwd, err, len) < 0)
 		return -1;
+	clean_environment();
 	return drop_powers(err, len);
 }

@@ -354,3 +354,22 @@ def test_exec_has_a_session_keyring_of_its_own(project, netrepro, h, tmp_path, w
     assert step["status"] == "pass", r.stdout
     assert secret.decode() not in step["data"]
     assert step["data"] == "keys 0\\n"
+
+
+def test_exec_gets_no_secret_of_its_callers_environment(project, netrepro, h, tmp_path):
+    path = h.write_case(project, "e2e/env", '''
+        use fixtures/host.net
+        on a
+          exec -- env                                       = 0
+        ''')
+    rec = tmp_path / "env.json"
+    env = dict(os.environ, NR_TOKEN="netrepro-env-secret", LC_ALL="C", TZ="UTC")
+    r = subprocess.run([netrepro, "run", "--allow-exec", "--json", str(rec), path],
+                       cwd=project, capture_output=True, text=True, env=env)
+    step = json.loads(rec.read_text())["cases"][0]["steps"][0]
+    assert step["status"] == "pass", r.stdout
+    names = sorted(v.split("=")[0] for v in step["data"].split("\\n") if v)
+    assert "netrepro-env-secret" not in step["data"]
+    assert names == sorted(["HOME", "LC_ALL", "PATH", "TZ"] +
+                           [n for n in ("TERM", "LANG", "LANGUAGE") if n in env]), names
+    assert "HOME=/tmp\\n" in step["data"] and "PATH=%s\\n" % env["PATH"] in step["data"]
