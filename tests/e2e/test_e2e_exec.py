@@ -28,6 +28,11 @@ on a
 """
 
 
+# A step bound for the tests below, which are not about time: on a loaded
+# machine a pipeline of programs can take more than the default 2 s.
+BOUND = ["--step-timeout", "10"]
+
+
 def test_exec_skips_without_allow_exec(project, run, h):
     path = h.write_case(project, "e2e/exec", EXEC_CASE)
     r = run("run", path, cwd=project)
@@ -40,7 +45,7 @@ def test_exec_skips_without_allow_exec(project, run, h):
 def test_exec_runs_in_the_host(project, run, h, tmp_path):
     path = h.write_case(project, "e2e/exec", EXEC_CASE)
     rec = tmp_path / "r.json"
-    r = run("run", "--allow-exec", "--json", str(rec), path, cwd=project)
+    r = run("run", "--allow-exec", *BOUND, "--json", str(rec), path, cwd=project)
     assert r.returncode == 0, r.stdout
     steps = [s for s in json.loads(rec.read_text())["cases"][0]["steps"] if s["call"].startswith("exec")]
     # ss ran inside host a: it sees the listener the case made, and only it
@@ -85,7 +90,7 @@ def test_exec_is_contained(project, run, h, tmp_path):
     with open("/proc/self/mountinfo") as f:
         mounts_before = f.read()
     t0 = time.monotonic()
-    r = run("run", "--allow-exec", "--step-timeout", "1", path, cwd=project)
+    r = run("run", "--allow-exec", "--step-timeout", "3", path, cwd=project)
     assert r.returncode == 0, r.stdout
     assert time.monotonic() - t0 < 10
     time.sleep(0.3)
@@ -113,7 +118,7 @@ def exec_steps(run, h, project, tmp_path, body, name, *flags):
     """Runs a case with --allow-exec; its record's case and exec steps."""
     path = h.write_case(project, name, body)
     rec = tmp_path / (name.replace("/", "_") + ".json")
-    r = run("run", "--allow-exec", *flags, "--json", str(rec), path, cwd=project)
+    r = run("run", "--allow-exec", *BOUND, *flags, "--json", str(rec), path, cwd=project)
     case = json.loads(rec.read_text())["cases"][0]
     assert case["status"] == "PASS", r.stdout
     return case, [s for s in case["steps"] if s["call"].startswith("exec")]
@@ -255,7 +260,7 @@ def test_exec_is_nobody_on_the_machine(project, netrepro, h):
         on a
           exec -- sleep 1.93                = 0
         ''')
-    p = subprocess.Popen([netrepro, "run", "--allow-exec", path], cwd=project,
+    p = subprocess.Popen([netrepro, "run", "--allow-exec", *BOUND, path], cwd=project,
                          stdout=subprocess.PIPE, text=True)
     try:
         uids, deadline = None, time.monotonic() + 1.5
@@ -285,7 +290,7 @@ def test_exec_in_place_is_contained_too(project, netrepro, h, tmp_path):
         ''')
     rec = tmp_path / "inplace.json"
     r = subprocess.run(["unshare", "-n", "sh", "-c", 'ip link set lo up && exec "$@"', "sh",
-                        netrepro, "run", "--in-place", "--allow-exec", "--json", str(rec), path],
+                        netrepro, "run", "--in-place", "--allow-exec", *BOUND, "--json", str(rec), path],
                        cwd=project, capture_output=True, text=True)
     case = json.loads(rec.read_text())["cases"][0]
     assert case["status"] == "PASS", r.stdout
@@ -364,7 +369,7 @@ def test_exec_gets_no_secret_of_its_callers_environment(project, netrepro, h, tm
         ''')
     rec = tmp_path / "env.json"
     env = dict(os.environ, NR_TOKEN="netrepro-env-secret", LC_ALL="C", TZ="UTC")
-    r = subprocess.run([netrepro, "run", "--allow-exec", "--json", str(rec), path],
+    r = subprocess.run([netrepro, "run", "--allow-exec", *BOUND, "--json", str(rec), path],
                        cwd=project, capture_output=True, text=True, env=env)
     step = json.loads(rec.read_text())["cases"][0]["steps"][0]
     assert step["status"] == "pass", r.stdout

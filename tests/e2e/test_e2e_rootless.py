@@ -134,7 +134,8 @@ def test_exec_rootless(rootless_project, h):
           bind(s, 10.0.1.9:0)                              = 0
     ''')
     readable(top)
-    r = subprocess.run(as_user(top, ["run", "--allow-exec", "--json", "out/exec.json", "cases/e2e"]),
+    r = subprocess.run(as_user(top, ["run", "--allow-exec", "--step-timeout", "10", "--json", "out/exec.json",
+                                        "cases/e2e"]),
                        capture_output=True, text=True, timeout=60)
     assert r.returncode == 0, r.stdout + r.stderr
     with open(os.path.join(top, "out", "exec.json")) as f:
