@@ -16,6 +16,9 @@
  *   - uid and gid 0 of the user namespace, nobody on the machine;
  *   - no CAP_SYS_ADMIN or CAP_SYS_PTRACE, even in its own namespaces (no
  *     mount, umount or remount, no setns), and no_new_privs;
+ *   - a session of its own, with no controlling terminal: the terminal
+ *     netrepro runs in would take its writes, and with TIOCSTI, typed
+ *     input for the shell there;
  *   - a session keyring of its own, not its caller's;
  *   - of netrepro's environment only what says how to find programs and
  *     speak (PATH, TERM, TZ, LANG, LC_*), and HOME=/tmp: a secret in it
@@ -260,9 +263,9 @@ static int become_nobody(char *err, size_t len)
 }
 
 /* The capabilities above, no_new_privs, and what would still lead back
- * to netrepro's caller: the session keyring (its keys are the
- * possessor's to read, whoever that is now: a new, empty one replaces it)
- * and descriptors. */
+ * to netrepro's caller: its terminal, the session keyring (its keys are
+ * the possessor's to read, whoever that is now: a new, empty one replaces
+ * it) and descriptors. */
 static int drop_powers(char *err, size_t len)
 {
 	for (size_t i = 0; i < sizeof dropped_caps / sizeof *dropped_caps; i++)
@@ -282,6 +285,8 @@ static int drop_powers(char *err, size_t len)
 		return fail(err, len, "capset");
 	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
 		return fail(err, len, "no_new_privs");
+	if (setsid() < 0)
+		return fail(err, len, "setsid");
 	if (syscall(SYS_keyctl, KEYCTL_JOIN_SESSION_KEYRING, NULL) < 0 && errno != ENOSYS)
 		return fail(err, len, "a session keyring of its own");
 	if (close_range(3, ~0u, CLOSE_RANGE_CLOEXEC) < 0)

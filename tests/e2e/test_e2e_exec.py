@@ -378,3 +378,40 @@ def test_exec_gets_no_secret_of_its_callers_environment(project, netrepro, h, tm
     assert names == sorted(["HOME", "LC_ALL", "PATH", "TZ"] +
                            [n for n in ("TERM", "LANG", "LANGUAGE") if n in env]), names
     assert "HOME=/tmp\\n" in step["data"] and "PATH=%s\\n" % env["PATH"] in step["data"]
+
+
+def test_exec_has_no_terminal(project, netrepro, h, tmp_path):
+    """netrepro run in a terminal: its program cannot write to it, nor type
+    into it (TIOCSTI), having no controlling terminal."""
+    import fcntl
+    import termios
+    master, slave = os.openpty()
+
+    def in_the_terminal():
+        os.setsid()
+        fcntl.ioctl(slave, termios.TIOCSCTTY, 0)
+    path = h.write_case(project, "e2e/tty", '''
+        use fixtures/host.net
+        on a
+          exec -- sh -c "echo netrepro-tty-write > /dev/tty"           = 2
+          exec -- python3 -c "import fcntl, termios; fcntl.ioctl(open('/dev/tty', 'wb'), termios.TIOCSTI, b'Q')" = 1
+          exec -- sh -c "cut -d ' ' -f 7 /proc/self/stat"               = "0\\n"
+        ''')
+    rec = tmp_path / "tty.json"
+    try:
+        r = subprocess.run([netrepro, "run", "--allow-exec", *BOUND, "--json", str(rec), path], cwd=project,
+                           stdin=slave, capture_output=True, text=True, preexec_fn=in_the_terminal,
+                           pass_fds=(slave,))
+        case = json.loads(rec.read_text())["cases"][0]
+        assert case["status"] == "PASS", r.stdout
+        os.set_blocking(master, False)
+        os.set_blocking(slave, False)
+        for fd in (master, slave):
+            try:
+                seen = os.read(fd, 4096)
+            except BlockingIOError:
+                seen = b""
+            assert b"netrepro-tty-write" not in seen and b"Q" not in seen, seen
+    finally:
+        os.close(master)
+        os.close(slave)
