@@ -415,3 +415,22 @@ def test_exec_has_no_terminal(project, netrepro, h, tmp_path):
     finally:
         os.close(master)
         os.close(slave)
+
+
+def test_exec_case_is_built_as_a_rootless_one(project, run, h, tmp_path):
+    """Its hosts are the contained user namespace's: `require root` SKIPs,
+    `privilege` is rootless, and the record says netns+userns."""
+    path = h.write_case(project, "e2e/needsroot", '''
+        require root
+        use fixtures/host.net
+        on a
+          exec -- true                                      = 0
+        ''')
+    r = run("run", "--allow-exec", path, cwd=project)
+    assert r.returncode == 0 and "# SKIP requires root" in r.stdout, r.stdout
+    case, steps = exec_steps(run, h, project, tmp_path, '''
+        use fixtures/host.net
+        on a
+          exec -- true                           = 0 when privilege == rootless | 1
+        ''', "e2e/privilege")
+    assert steps[0]["status"] == "pass" and case["isolation"] == "netns+userns"
