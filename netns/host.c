@@ -1,5 +1,4 @@
-/* netns hosts: one anonymous network namespace each, and the user
- * namespace that lets an unprivileged worker make them. */
+/* netns hosts: one anonymous network namespace each. */
 #include <errno.h>
 #include <fcntl.h>
 #include <sched.h>
@@ -15,40 +14,6 @@
 #include <netlink/socket.h>
 
 #include "internal.h"
-
-static int map_id(const char *path, unsigned id, char *err)
-{
-	char line[32];
-	int rc;
-
-	snprintf(line, sizeof(line), "0 %u 1", id);
-	rc = netns_file_write(path, line);
-	if (rc < 0)
-		return netns_fail(err, rc, "write \"%s\" to %s", line, path);
-	return 0;
-}
-
-int netns_become_root(int *rootless, char *err)
-{
-	uid_t uid = geteuid();
-	gid_t gid = getegid();
-	int rc;
-
-	*rootless = 0;
-	if (uid == 0)
-		return 0;
-	if (unshare(CLONE_NEWUSER) < 0)
-		return netns_fail(err, -errno, "unshare(CLONE_NEWUSER) as uid %u", (unsigned)uid);
-	/* An unprivileged gid_map needs setgroups denied first (user_namespaces(7)). */
-	rc = netns_file_write("/proc/self/setgroups", "deny");
-	if (rc < 0)
-		return netns_fail(err, rc, "write \"deny\" to /proc/self/setgroups");
-	if ((rc = map_id("/proc/self/uid_map", uid, err)) < 0 ||
-	    (rc = map_id("/proc/self/gid_map", gid, err)) < 0)
-		return rc;
-	*rootless = 1;
-	return 0;
-}
 
 static int host_connect(struct netns_host *h, char *err)
 {

@@ -24,6 +24,25 @@ struct netns_host;
  * hold every capability. *rootless is set to 1 when that was done, else 0. */
 int netns_become_root(int *rootless, char *err);
 
+/* What root's contained user namespaces map their uid 0 and gid 0 to
+ * outside: nobody and nogroup. */
+#define NETNS_NOBODY 65534u
+
+/* Writes the uid_map and gid_map of pid's user namespace (a new one, not
+ * mapped yet), one id each: its uid 0 and gid 0 are NETNS_NOBODY outside
+ * when the caller is root, else the caller's own ids. */
+int netns_userns_map(int pid, char *err);
+
+/* netns_become_root for a case that runs programs: a caller that is root
+ * enters a new user namespace too, mapped by netns_userns_map, so that the
+ * namespaces made afterwards are owned by one whose root is nobody on the
+ * machine. The caller keeps its own uid and gid (unmapped there: its
+ * files stay its own) and holds every capability, in that namespace only;
+ * a process it starts that takes uid 0 there (setresuid) is nobody
+ * outside. It must be single-threaded. *rootless is 1 when it is in a
+ * user namespace of its own. */
+int netns_become_contained(int *rootless, char *err);
+
 /* A new host: unshare(CLONE_NEWNET) (the caller is left inside it), an fd of
  * its namespace, a netlink socket bound there, and lo brought up. */
 int netns_host_new(const char *name, struct netns_host **out, char *err);

@@ -13,7 +13,12 @@ static const struct option_doc run_options[] = {
 	{ NULL, "--step-timeout", "S", "bound on a step that can block (default 2)" },
 	{ NULL, "--json", "FILE", "write the run record (JSON, schema netrepro.run/1)" },
 	{ NULL, "--junit", "FILE", "write JUnit XML (as report --format junit would)" },
-	{ NULL, "--allow-exec", NULL, "let cases run programs (exec); without it they SKIP" },
+	{ NULL, "--allow-exec", NULL, "let cases run programs (exec); without it they SKIP. A program is "
+	  "contained: root of a user namespace that is nobody (uid 65534) on the machine (rootless: the "
+	  "user), alone in a PID namespace of its own; it sees and configures its host's network (ip, ss, "
+	  "ping), the machine's files read-only, with /proc, /sys, /dev, /run and /tmp of its own; it "
+	  "sees no other process, nor netrepro's environment beyond PATH, TERM, TZ and the locale, and "
+	  "cannot mount, setns into another namespace or gain privileges" },
 	{ NULL, "--captures", "DIR", "write each capture line's frames to DIR/CASE/HOST-IF.pcap "
 	  "(default: captures/ next to the --json record; else none)" },
 	{ NULL, "--strict", NULL, "a known kernel bug (KNOWN-BUG) makes the exit status 1 too" },

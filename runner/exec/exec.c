@@ -132,6 +132,10 @@ static int run_call(struct run *r, const struct step *st, struct outcome *last)
 		return -1;
 	st->call->run(r, st, &o);
 	captures_drain(r);
+	if (o.fault) {
+		snprintf(r->reason, r->reasonlen, "line %d: %s", st->pos.line, o.detail);
+		return -1;
+	}
 	capture(r, st, &o);
 	struct verdict v;
 	expect_judge(st, &r->env->cond, &o, r->vals, &v);

@@ -37,6 +37,8 @@ struct outcome {
 	size_t truelen;         /* what the kernel said the whole was (MSG_TRUNC), else len */
 	struct msg_info msg;
 	char detail[256];       /* an address, a 4-tuple: for the record */
+	int fault;              /* not the kernel's answer but our failure (detail says
+				 * which): the case is an ERROR */
 };
 
 struct exec_env {
@@ -49,6 +51,9 @@ struct exec_env {
 	const char *capture_name;   /* what the record calls DIR (relative to the record) */
 	json_t *captures;           /* filled with what each capture saw (array), or NULL */
 	json_t *bugs;               /* filled with each known bug's fix: "has" or "fixed" (object), or NULL */
+	int exec_in_userns;         /* the worker is in the user namespace that owns the hosts,
+				     * whose root is nobody (or the user) outside: `exec` runs
+				     * programs in it; 0 (in place): in a new one each */
 };
 
 /* Runs the steps. Returns the number of mismatched steps, or -1 for a fault

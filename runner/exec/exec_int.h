@@ -41,6 +41,14 @@ struct run {
 	int ncaps;
 };
 
+/* exec_contain.c: in the process of an `exec` step, before it runs the
+ * program: a root of its own (the machine's read-only, fresh /proc, /sys,
+ * /dev, /run, /tmp), uid 0 of its user namespace, no CAP_SYS_ADMIN or
+ * CAP_SYS_PTRACE, no_new_privs, no descriptor but 0, 1 and 2 at exec.
+ * own_net: its network namespace is its user namespace's (a sysfs of its
+ * own); otherwise /sys is empty. 0, or -1 with what failed in err. */
+int exec_contain(int own_net, char *err, size_t len);
+
 /* exec.c: setns() into the host, unless the thread is there already. */
 int run_enter(struct run *r, int host);
 /* exec_topo.c: start a capture (see capture_start in exec_topo.c), and

@@ -231,7 +231,7 @@ static int run_steps(const struct scenario *sc, struct netns_host **hosts, const
 	struct exec_env env = { .cond = *ctx, .step_timeout_ms = o->step_timeout_ms,
 				.record_cap = 1000, .emit = emit_step, .emit_arg = &fd,
 				.capture_dir = o->capture_dir, .capture_name = o->capture_name,
-				.captures = caps, .bugs = bugs };
+				.captures = caps, .bugs = bugs, .exec_in_userns = !o->in_place };
 	long suppressed = 0;
 	int known_bugs = 0;
 	long long drops0 = backlog_drops();
@@ -319,7 +319,11 @@ void worker_raise_nofile(void)
 int worker_main(const struct scenario *sc, const struct worker_opts *o, int fd)
 {
 	char err[NETNS_ERRLEN];
-	int rootless = geteuid() != 0;
+	/* A case that runs programs is built in a user namespace whose root is
+	 * nobody on the machine, even by root (netns_become_contained): its
+	 * programs then configure its hosts, and nothing else. Its steps have
+	 * what a rootless run has. */
+	int contained = sc->uses_exec && !o->in_place, rootless = geteuid() != 0 || contained;
 	struct cond_ctx ctx = { .kernel = o->kernel, .platform = o->platform,
 				.privilege = rootless ? "rootless" : "root",
 				.variant_values = (const char *const *)sc->variant_values,
@@ -338,7 +342,7 @@ int worker_main(const struct scenario *sc, const struct worker_opts *o, int fd)
 		return run_in_place(sc, &ctx, o, fd);
 	if (o->no_netns)
 		return finish(fd, ST_SKIP, o->no_netns, 0);
-	if (netns_become_root(&rootless, err) < 0)
+	if ((contained ? netns_become_contained : netns_become_root)(&rootless, err) < 0)
 		return finish(fd, ST_ERROR, err, 0);
 	struct netns_host *hosts[16] = { 0 };
 	int made = 1;

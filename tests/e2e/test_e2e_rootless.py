@@ -115,6 +115,35 @@ def test_require_root_skips_rootless(rootless_project, h):
     assert r.stdout.splitlines()[2:] == ["ok 1 e2e/needs-root # SKIP requires root"], r.stdout
 
 
+def test_exec_rootless(rootless_project, h):
+    """A case that runs programs runs rootless too: its program is root of
+    the worker's user namespace (the user, outside), configures its host,
+    and sees only its own processes and a read-only machine."""
+    top = rootless_project
+    h.write_case(top, "e2e/exec", '''
+        use   fixtures/pair.net
+        on a
+          exec -- id -u                                    = "0\\n"
+          exec -- ip addr add 10.0.1.9/24 dev eth0         = 0
+          exec -- ip link show eth0                        = 0
+          exec -- ss -uan                                  = 0
+          exec -- sh -c "cd /proc && echo [0-9]*"          = "1\\n"
+          exec -- sh -c "echo x > /var/tmp/netrepro-rootless-escaped" = 2
+          exec -- nsenter -t 1 -n true                     = 1
+          s = socket(INET, DGRAM)
+          bind(s, 10.0.1.9:0)                              = 0
+    ''')
+    readable(top)
+    r = subprocess.run(as_user(top, ["run", "--allow-exec", "--step-timeout", "10", "--json", "out/exec.json",
+                                        "cases/e2e"]),
+                       capture_output=True, text=True, timeout=60)
+    assert r.returncode == 0, r.stdout + r.stderr
+    with open(os.path.join(top, "out", "exec.json")) as f:
+        case = json.load(f)["cases"][0]
+    assert case["status"] == "PASS", r.stdout
+    assert not os.path.exists("/var/tmp/netrepro-rootless-escaped")
+
+
 def test_rootless_workers_die_with_the_scheduler(rootless_project, h):
     """PR_SET_PDEATHSIG must survive the worker's unshare(CLONE_NEWUSER)."""
     top = rootless_project

@@ -15,6 +15,7 @@
 #include <net/if.h>
 #include <netinet/in.h>
 #include <poll.h>
+#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -285,6 +286,18 @@ static int if_flags(const char *ifname, struct ifreq *ifr, unsigned long req)
 
 /* --- tests --------------------------------------------------------------- */
 
+static void read_text(const char *path, char *buf, size_t len)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	ssize_t got;
+
+	assert_true(fd >= 0);
+	got = read(fd, buf, len - 1);
+	assert_true(got > 0);
+	buf[got] = '\0';
+	close(fd);
+}
+
 static int child_become_root(struct net *n)
 {
 	int was_root = geteuid() == 0;
@@ -299,6 +312,40 @@ static void test_become_root(void **state)
 {
 	(void)state;
 	in_child(child_become_root);
+}
+
+/* A case that runs programs is built in a user namespace whose root is
+ * nobody outside: it configures its own hosts, and cannot enter the
+ * namespace it came from (setns needs CAP_SYS_ADMIN in the user namespace
+ * that owns the target, here the initial one). */
+static int child_become_contained(struct net *n)
+{
+	char map[64] = "";
+	unsigned inside, outside, count;
+	unsigned want = geteuid() == 0 ? NETNS_NOBODY : geteuid();
+	int machine = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
+	CHECK(n, machine >= 0, "open ns/net: %s", strerror(errno));
+
+	CHECK_OK(n, netns_become_contained(&n->rootless, n->err));
+	CHECK(n, n->rootless == 1, "rootless=%d", n->rootless);
+	read_text("/proc/self/uid_map", map, sizeof(map));
+	CHECK(n, sscanf(map, "%u %u %u", &inside, &outside, &count) == 3 && inside == 0 &&
+	      outside == want && count == 1, "uid_map \"%s\", want 0 %u 1", map, want);
+	CHECK_OK(n, netns_host_new("a", &n->a, n->err));
+	CHECK_OK(n, netns_host_new("b", &n->b, n->err));
+	CHECK_OK(n, netns_veth_add(n->a, "eth0", n->b, "eth0", n->err));
+	CHECK_OK(n, netns_addr_add(n->a, "eth0", "10.0.1.1/24", 0, n->err));
+	CHECK_OK(n, netns_sysctl_set(n->a, "net.ipv4.ip_forward", "1", n->err));
+	CHECK(n, setns(machine, CLONE_NEWNET) < 0 && errno == EPERM,
+	      "setns into the namespace we came from: %s", strerror(errno));
+	close(machine);
+	return 0;
+}
+
+static void test_become_contained(void **state)
+{
+	(void)state;
+	in_child(child_become_contained);
 }
 
 static int child_veth_up(struct net *n)
@@ -1059,18 +1106,6 @@ static int child_full(struct net *n)
 	return 0;
 }
 
-static void read_text(const char *path, char *buf, size_t len)
-{
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	ssize_t got;
-
-	assert_true(fd >= 0);
-	got = read(fd, buf, len - 1);
-	assert_true(got > 0);
-	buf[got] = '\0';
-	close(fd);
-}
-
 static void test_host_namespace_unchanged(void **state)
 {
 	const char *range = "/proc/sys/net/ipv4/ip_local_port_range";
@@ -1091,6 +1126,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_become_root),
+		cmocka_unit_test(test_become_contained),
 		cmocka_unit_test(test_veth_ends_start_up),
 		cmocka_unit_test(test_udp4_a_to_b),
 		cmocka_unit_test(test_ipv6_nodad_bind),
