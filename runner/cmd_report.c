@@ -15,7 +15,7 @@ static int load_all(char **paths, int n, json_t **recs)
 	for (int i = 0; i < n; i++) {
 		char err[512];
 		if (!(recs[i] = record_load(paths[i], err, sizeof err))) {
-			fprintf(stderr, "netrepro: %s\n", err);
+			put_textf(stderr, TEXT_TERM, "netrepro: %s\n", err);
 			while (i--)
 				json_decref(recs[i]);
 			return -1;

@@ -245,7 +245,7 @@ static int cmd_check_list(int argc, char **argv, int list)
 		return fprintf(stderr, "netrepro %s: no PATH given\n", argv[0]), 2;
 	int rc = suite_load(argv + 1, argc - 1, NULL, &s);
 	for (int i = 0; !rc && list && i < s.n; i++)
-		printf("%s\n", s.sc[i]->id);
+		put_textf(stdout, TEXT_TERM, "%s\n", s.sc[i]->id);
 	if (!rc && !list)
 		printf("%d case(s) in %d file(s): ok\n", s.n, s.nfiles);
 	suite_free(&s);
