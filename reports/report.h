@@ -40,6 +40,11 @@ const struct report_writer *report_writer_find(const char *name);
 /* w's report with options o (NULL: the defaults). */
 void report_write(const struct report_writer *w, FILE *f, json_t *const *recs, int n,
 		  const struct report_opts *o);
+/* The end of an output file (stdout: flushed, not closed): every write to
+ * f and its close succeeded, else "WHO: cannot write NAME: why" on stderr
+ * and -1 (errno set). Set errno to 0 before writing f: a write that failed
+ * is then told by its own errno. */
+int report_close(FILE *f, const char *name, const char *who);
 /* "md html junit ktap kcidb" */
 #define REPORT_FORMATS "md, html, junit, ktap, kcidb"
 

@@ -225,10 +225,12 @@ static int cmd_run(int argc, char **argv)
 		fprintf(stderr, "netrepro: %s\n", err);
 		rc = 2;
 	}
+	errno = 0;
 	FILE *junit = c.junit_path ? fopen(c.junit_path, "w") : NULL;
 	if (junit) {
 		report_writer_find("junit")->write(junit, &pr.record, 1);
-		fclose(junit);
+		if (report_close(junit, c.junit_path, "netrepro run") < 0)
+			rc = 2;         /* as the record's: a full disk is never a cut file and success */
 	} else if (c.junit_path) {
 		fprintf(stderr, "netrepro: %s: %s\n", c.junit_path, strerror(errno));
 		rc = 2;
