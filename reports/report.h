@@ -135,6 +135,14 @@ size_t utf8_whole(const char *s, size_t n);
  * with them escaped. Every command line a report writes quotes its words
  * with this. */
 void put_shell_word(FILE *f, const char *s, int quoted);
+/* Markdown around text from elsewhere: s as a code span whose fence is
+ * longer than any run of '`' in it ('|' escaped, as a table wants; ""
+ * writes nothing); text as a fenced block (info after the fence); url as
+ * a link when it is an http(s) URL (or, rel, a relative path), else as a
+ * code span. */
+void md_code(FILE *f, const char *s);
+void md_fenced(FILE *f, const char *info, const char *text);
+void md_link(FILE *f, const char *url, int rel);
 /* An http(s) URL that can be a link: nothing in it ends an HTML attribute
  * or a Markdown link target. */
 int text_is_web_url(const char *s);

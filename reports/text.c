@@ -125,6 +125,66 @@ char *text_dup(const char *s, enum text_kind kind)
 	return buf;
 }
 
+/* Markdown that holds text from elsewhere. */
+static int longest_backticks(const char *s)
+{
+	int run = 0, longest = 0;
+	for (; *s; s++)
+		longest = (run = *s == '`' ? run + 1 : 0) > longest ? run : longest;
+	return longest;
+}
+
+static void backticks(FILE *f, int n)
+{
+	for (int i = 0; i < n; i++)
+		fputc('`', f);
+}
+
+/* A code span whose fence is longer than any run of '`' in s (with a blank
+ * inside when s starts or ends with one); '|' escaped, as a table wants. */
+void md_code(FILE *f, const char *s)
+{
+	if (!*s)
+		return;
+	int fence = longest_backticks(s) + 1;
+	size_t len = strlen(s);
+	int pad = s[0] == '`' || s[len - 1] == '`';
+	backticks(f, fence);
+	fputs(pad ? " " : "", f);
+	put_text(f, s, TEXT_MD_CODE);
+	fputs(pad ? " " : "", f);
+	backticks(f, fence);
+}
+
+/* text in a fenced block whose fence is longer than any run of '`' in it */
+void md_fenced(FILE *f, const char *info, const char *text)
+{
+	int longest = longest_backticks(text);
+	int fence = longest < 3 ? 3 : longest + 1;
+	size_t len = strlen(text);
+	backticks(f, fence);
+	fprintf(f, "%s\n", info);
+	put_text(f, text, TEXT_MD_BLOCK);
+	fputs(len && text[len - 1] == '\n' ? "" : "\n", f);
+	backticks(f, fence);
+	fputc('\n', f);
+}
+
+/* A link only to an http(s) URL (or, rel, to a file next to the report);
+ * anything else is text. */
+void md_link(FILE *f, const char *url, int rel)
+{
+	if (text_is_web_url(url)) {
+		fprintf(f, "<%s>", url);
+	} else if (rel && text_is_relative_path(url)) {
+		fputc('[', f);
+		put_text(f, url, TEXT_MD);
+		fprintf(f, "](<%s>)", url);
+	} else {
+		md_code(f, url);
+	}
+}
+
 /* Bytes a shell reads as themselves outside quotes, anywhere in a word
  * but the first. */
 static const char shell_plain[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_./:=+,@%-";
