@@ -83,7 +83,7 @@ static void status_text(FILE *f, const json_t *c)
 /* A link only to an http(s) URL, or to a file next to the report (rel). */
 static void link_to(FILE *f, const char *url, int rel)
 {
-	int web = text_is_web_url(url) || (rel && text_is_relative_path(url));
+	int web = text_is_web_url(url) || (rel && text_is_file_path(url));
 	if (web) {
 		fprintf(f, "<a href=\"");
 		esc(f, url);

@@ -138,7 +138,7 @@ void put_shell_word(FILE *f, const char *s, int quoted);
 /* Markdown around text from elsewhere: s as a code span whose fence is
  * longer than any run of '`' in it ('|' escaped, as a table wants; ""
  * writes nothing); text as a fenced block (info after the fence); url as
- * a link when it is an http(s) URL (or, rel, a relative path), else as a
+ * a link when it is an http(s) URL (or, rel, a file's path), else as a
  * code span. */
 void md_code(FILE *f, const char *s);
 void md_fenced(FILE *f, const char *info, const char *text);
@@ -146,8 +146,9 @@ void md_link(FILE *f, const char *url, int rel);
 /* An http(s) URL that can be a link: nothing in it ends an HTML attribute
  * or a Markdown link target. */
 int text_is_web_url(const char *s);
-/* A path relative to the report that can be a link (a capture's pcap). */
-int text_is_relative_path(const char *s);
+/* A file's path that can be a link (a capture's pcap): plain characters,
+ * no scheme, no host, no "..". */
+int text_is_file_path(const char *s);
 
 /* Helpers shared by the writers (report_util.c). */
 const char *jstr(const json_t *o, const char *key);    /* "" when absent */

@@ -176,7 +176,7 @@ void md_link(FILE *f, const char *url, int rel)
 {
 	if (text_is_web_url(url)) {
 		fprintf(f, "<%s>", url);
-	} else if (rel && text_is_relative_path(url)) {
+	} else if (rel && text_is_file_path(url)) {
 		fputc('[', f);
 		put_text(f, url, TEXT_MD);
 		fprintf(f, "](<%s>)", url);
@@ -230,11 +230,12 @@ int text_is_web_url(const char *s)
 	return 1;
 }
 
-int text_is_relative_path(const char *s)
+int text_is_file_path(const char *s)
 {
-	/* a file next to the report: no scheme (':'), not absolute, not up */
-	return *s && *s != '/' && *s != '-' && strspn(s, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
-					       "0123456789_./-+=,@%") == strlen(s) && !strstr(s, "..");
+	/* no scheme (no ':'), no other host ("//x"), no option ("-x"), no way up */
+	return *s && *s != '-' && strncmp(s, "//", 2) &&
+	       strspn(s, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_./-+=,@%") == strlen(s) &&
+	       !strstr(s, "..");
 }
 
 /* One conversion of fmt (from its '%' to its letter, in spec) with its
