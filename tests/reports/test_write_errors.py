@@ -75,3 +75,13 @@ def test_matrix_on_a_full_file_system(tmp_path):
         assert f"cannot write {tmp_path}/full/out/{name}.json: {NOSPACE}" in proc.stderr, proc.stderr
         assert "not a run record" not in proc.stderr
         assert f"{name}.json: empty (0 bytes)" in proc.stderr and "no space left on device" in proc.stderr
+
+
+def test_run_list_check_onto_a_full_stdout():
+    """KTAP cut by a full disk is no pass: exit 2, as for the record."""
+    for cmd in ("run", "list", "check"):
+        with open("/dev/full", "w") as full:
+            proc = subprocess.run([NETREPRO, cmd, "cases/seed/realm-dualstack.case"], stdout=full,
+                                  stderr=subprocess.PIPE, text=True, cwd=ROOT)
+        assert proc.returncode == 2
+        assert proc.stderr.endswith(f"netrepro {cmd}: cannot write standard output: {NOSPACE}\n"), proc.stderr
