@@ -5,13 +5,14 @@ PKGS    := libnl-3.0 libnl-route-3.0 jansson libpcap
 # of these, not even pkg-config, kmod or procps):
 #   build:   `make`, `make unit`; kmod's modprobe is how the kernel loads
 #            veth, bridge and sch_netem when a test first makes one
-#   test:    the pytest suite (`make e2e`): ip, tc and ss, bwrap, pgrep, groff
+#   test:    the pytest suite (`make e2e`): ip, tc and ss, bwrap, pgrep, groff,
+#            cmark-gfm (Markdown reports rendered as GitHub renders them)
 #   matrix:  `make matrix`: QEMU, the guest's busybox, xz for Debian's
 #            .ko.xz modules, depmod, and CA certificates for snapshot.debian.org
 #   browser: the HTML report rendered in headless Chromium (tests/reports)
 DEB_GROUPS   := build test matrix browser
 DEBS_build   := gcc make pkg-config libnl-3-dev libnl-route-3-dev libjansson-dev libcmocka-dev libpcap-dev kmod
-DEBS_test    := python3 python3-pytest python3-pytest-xdist python3-jsonschema python3-yaml iproute2 bubblewrap \
+DEBS_test    := python3 python3-pytest python3-pytest-xdist python3-jsonschema python3-yaml iproute2 bubblewrap cmark-gfm \
                 procps groff-base
 DEBS_matrix  := qemu-system-x86 busybox-static xz-utils kmod ca-certificates
 DEBS_browser := chromium

@@ -8,7 +8,7 @@
 static void env_line(FILE *f, const char *mark, const char *path, const json_t *rec)
 {
 	json_t *env = json_object_get(rec, "environment"), *p = json_object_get(env, "platform");
-	fprintf(f, "%s %s: kernel %s (%s, %s, virt %s, %s)\n", mark, path, run_label(rec),
+	put_textf(f, TEXT_TERM, "%s %s: kernel %s (%s, %s, virt %s, %s)\n", mark, path, run_label(rec),
 		jstr(p, "distro"), jstr(json_object_get(env, "kernel"), "arch"), jstr(p, "virt"),
 		jstr(env, "privilege"));
 }
@@ -16,7 +16,7 @@ static void env_line(FILE *f, const char *mark, const char *path, const json_t *
 static void header(FILE *f, const char *id, int *shown)
 {
 	if (!*shown)
-		fprintf(f, "\ncase %s\n", id);
+		put_textf(f, TEXT_TERM, "\ncase %s\n", id);
 	*shown = 1;
 }
 
@@ -30,7 +30,7 @@ static void step_line(FILE *f, const json_t *s, const char *from, const char *to
 	u->seen |= info;
 	if (info && !u->all)
 		return;
-	fprintf(f, "  %sline %lld on %s%s%s: %s: %s -> %s%s\n", info ? "~ " : "",
+	put_textf(f, TEXT_TERM, "  %sline %lld on %s%s%s: %s: %s -> %s%s\n", info ? "~ " : "",
 		(long long)json_integer_value(json_object_get(s, "line")), jstr(s, "host"),
 		*jstr(s, "iter") ? " at " : "", jstr(s, "iter"), jstr(s, "call"), from, to,
 		info ? "   (recorded only)" : "");
@@ -49,12 +49,12 @@ static void bug_lines(FILE *f, const char *id, const json_t *a, const json_t *b,
 		if (other && json_equal(st, other))
 			continue;
 		header(f, id, shown);
-		fprintf(f, "  known bug %s: %s -> %s\n", fix, bug_word(st), bug_word(other));
+		put_textf(f, TEXT_TERM, "  known bug %s: %s -> %s\n", fix, bug_word(st), bug_word(other));
 	}
 	json_object_foreach(json_object_get(b, "bugs"), fix, st)
 		if (!json_object_get(json_object_get(a, "bugs"), fix)) {
 			header(f, id, shown);
-			fprintf(f, "  known bug %s: %s -> %s\n", fix, bug_word(NULL), bug_word(st));
+			put_textf(f, TEXT_TERM, "  known bug %s: %s -> %s\n", fix, bug_word(NULL), bug_word(st));
 		}
 }
 
@@ -63,7 +63,7 @@ static int diff_case(FILE *f, const char *id, const json_t *a, const json_t *b, 
 	int shown = 0, counts = strcmp(jstr(a, "status"), jstr(b, "status")) != 0;
 	if (counts) {
 		header(f, id, &shown);
-		fprintf(f, "  status: %s -> %s\n", jstr(a, "status"), jstr(b, "status"));
+		put_textf(f, TEXT_TERM, "  status: %s -> %s\n", jstr(a, "status"), jstr(b, "status"));
 	}
 	bug_lines(f, id, a, b, &shown);
 	/* a fresh namespace and the platform's own network may answer
@@ -71,7 +71,7 @@ static int diff_case(FILE *f, const char *id, const json_t *a, const json_t *b, 
 	const char *ia = jstr(a, "isolation"), *ib = jstr(b, "isolation");
 	if (*ia && *ib && strcmp(ia, ib) && (!strcmp(ia, "in-place") || !strcmp(ib, "in-place"))) {
 		header(f, id, &shown);
-		fprintf(f, "  isolation: %s -> %s (the platform's own network against a fresh namespace)\n", ia, ib);
+		put_textf(f, TEXT_TERM, "  isolation: %s -> %s (the platform's own network against a fresh namespace)\n", ia, ib);
 	}
 	size_t i;
 	json_t *s;
@@ -113,7 +113,7 @@ int report_diff(FILE *f, const json_t *a, const json_t *b, const char *pa, const
 		const char *cid = json_string_value(id);
 		const json_t *ca = case_find(a, cid), *cb = case_find(b, cid);
 		if (!ca || !cb) {
-			fprintf(f, "\ncase %s\n  only in %s (%s)\n", cid, ca ? pa : pb,
+			put_textf(f, TEXT_TERM, "\ncase %s\n  only in %s (%s)\n", cid, ca ? pa : pb,
 				jstr(ca ? ca : cb, "status"));
 			differ++;
 		} else {
@@ -121,7 +121,7 @@ int report_diff(FILE *f, const json_t *a, const json_t *b, const char *pa, const
 		}
 	}
 	json_decref(ids);
-	fprintf(f, "\n%d case(s) differ%s\n", differ, !u.seen ? ""
+	put_textf(f, TEXT_TERM, "\n%d case(s) differ%s\n", differ, !u.seen ? ""
 		: all ? " (lines marked ~ are steps recorded without an expectation: not counted)"
 		: " (steps recorded without an expectation differ too, not counted: diff --all lists them)");
 	return differ;

@@ -8,8 +8,6 @@
 
 #include <string.h>
 
-#define HTML "<>&\""
-
 static const char style[] =
 	"body{font:14px/1.4 system-ui,sans-serif;margin:1.5em;color:#222}"
 	"table{border-collapse:collapse;margin:.5em 0}"
@@ -58,20 +56,34 @@ static const enum status filter_order[] = { ST_FAIL, ST_ERROR, ST_TIMEOUT, ST_KN
 
 static void esc(FILE *f, const char *s)
 {
-	put_escaped(f, s, HTML);
+	put_text(f, s, TEXT_HTML);
 }
 
 /* The status name from our table, not the record's bytes: it goes in an
- * attribute unescaped. */
+ * attribute unescaped. MISS, a neutral class: not run, or a status this
+ * netrepro does not know. */
 static const char *status_word(const json_t *c)
 {
 	enum status st = record_case_status(c);
 	return st < ST__COUNT ? status_name(st) : "MISS";
 }
 
-static void link(FILE *f, const char *url)
+/* A status badge's text: the name, "not run", or a status this netrepro
+ * does not know as the record spells it (escaped). */
+static void status_text(FILE *f, const json_t *c)
 {
-	int web = !strncmp(url, "https://", 8) || !strncmp(url, "http://", 7);
+	if (!c)
+		fputs("not run", f);
+	else if (record_case_status(c) == ST__COUNT)
+		esc(f, jstr(c, "status"));
+	else
+		fputs(status_word(c), f);
+}
+
+/* A link only to an http(s) URL, or to a file next to the report (rel). */
+static void link_to(FILE *f, const char *url, int rel)
+{
+	int web = text_is_web_url(url) || (rel && text_is_file_path(url));
 	if (web) {
 		fprintf(f, "<a href=\"");
 		esc(f, url);
@@ -79,6 +91,11 @@ static void link(FILE *f, const char *url)
 	}
 	esc(f, url);
 	fprintf(f, "%s", web ? "</a>" : "");
+}
+
+static void link(FILE *f, const char *url)
+{
+	link_to(f, url, 0);
 }
 
 static void env_table(FILE *f, json_t *const *recs, int n)
@@ -196,11 +213,7 @@ static void captures(FILE *f, const json_t *c, const char *run)
 		}
 		fprintf(f, ": ");
 		if (*file) {
-			fprintf(f, "<a href=\"");
-			esc(f, file);
-			fprintf(f, "\">");
-			esc(f, file);
-			fprintf(f, "</a>");
+			link_to(f, file, 1);
 		} else {
 			fprintf(f, "not saved");
 		}
@@ -215,7 +228,9 @@ static void outcomes(FILE *f, json_t *const *recs, int n, const char *id)
 	fprintf(f, "<ul class=\"outcomes\">");
 	for (int r = 0; r < n; r++) {
 		const json_t *c = case_find(recs[r], id);
-		fprintf(f, "<li><span class=\"badge %s\">%s</span>", status_word(c), c ? status_word(c) : "not run");
+		fprintf(f, "<li><span class=\"badge %s\">", status_word(c));
+		status_text(f, c);
+		fprintf(f, "</span>");
 		if (n > 1) {
 			fprintf(f, " on ");
 			esc(f, run_label(recs[r]));
@@ -344,9 +359,11 @@ static void one_case(FILE *f, json_t *const *recs, int n, const char *id, int k)
 	fprintf(f, "<section class=\"case\" id=\"case-%d\"", k);
 	filter_attrs(f, recs, n, id, c);
 	fprintf(f, "><details%s><summary>", failed ? " open" : "");
-	for (int r = 0; r < n; r++)
-		fprintf(f, "<span class=\"badge %s\">%s</span> ", status_word(case_find(recs[r], id)),
-			status_word(case_find(recs[r], id)));
+	for (int r = 0; r < n; r++) {
+		fprintf(f, "<span class=\"badge %s\">", status_word(case_find(recs[r], id)));
+		status_text(f, case_find(recs[r], id));
+		fprintf(f, "</span> ");
+	}
 	fprintf(f, "<code>");
 	esc(f, id);
 	fprintf(f, "</code>: ");
@@ -380,7 +397,9 @@ static void cell(FILE *f, const json_t *c, int differs, const json_t *step, cons
 		fprintf(f, "not run</td>");
 		return;
 	}
-	fprintf(f, "<a href=\"#case-%d\">%s</a>%s", k, status, differs ? " (differs)" : "");
+	fprintf(f, "<a href=\"#case-%d\">", k);
+	status_text(f, c);
+	fprintf(f, "</a>%s", differs ? " (differs)" : "");
 	if (step) {
 		fprintf(f, "<br><code>line %lld: ", (long long)json_integer_value(json_object_get(step, "line")));
 		esc(f, observed);
@@ -447,9 +466,12 @@ static void bugs_table(FILE *f, json_t *const *recs, int n)
 		link(f, fix);
 		fprintf(f, "</th>");
 		for (int r = 0; r < n; r++) {
-			json_t *st = json_array_get(row, (size_t)r);
-			fprintf(f, "<td class=\"%s\">%s</td>", json_is_string(st) ? json_string_value(st) : "na",
-				bug_word(st));
+			/* the class from this table, whatever the record says */
+			const char *state = json_string_value(json_array_get(row, (size_t)r));
+			const char *cls = !state ? "na" : !strcmp(state, "has") ? "has" : !strcmp(state, "fixed") ? "fixed" : "MISS";
+			fprintf(f, "<td class=\"%s\">", cls);
+			esc(f, bug_word(json_array_get(row, (size_t)r)));
+			fprintf(f, "</td>");
 		}
 		fprintf(f, "</tr>\n");
 	}

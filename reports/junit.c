@@ -5,14 +5,13 @@
 #include "report.h"
 
 #include <ctype.h>
+#include <stdlib.h>
 #include <string.h>
-
-#define XML "<>&\""
 
 static void attr(FILE *f, const char *name, const char *value)
 {
 	fprintf(f, " %s=\"", name);
-	put_escaped(f, value, XML);
+	put_text(f, value, TEXT_XML_ATTR);
 	fputc('"', f);
 }
 
@@ -42,50 +41,67 @@ static void properties(FILE *f, const json_t *rec)
 	fprintf(f, "    </properties>\n");
 }
 
+/* What fn writes of c, as a new string ("" when out of memory). */
+static char *text_of(void (*fn)(FILE *, const json_t *), const json_t *c)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *m = open_memstream(&buf, &len);
+	if (m) {
+		fn(m, c);
+		if (fclose(m) != 0) {
+			free(buf);
+			buf = NULL;
+		}
+	}
+	return buf ? buf : strdup("");
+}
+
+static void trace(FILE *f, const json_t *c)
+{
+	case_trace(f, c, "");
+}
+
 static void body(FILE *f, const json_t *c, const char *tag, const char *type)
 {
-	char *msg = NULL, *trace = NULL;
-	size_t ml = 0, tl = 0;
-	FILE *m = open_memstream(&msg, &ml), *t = open_memstream(&trace, &tl);
-	case_first_failure(m, c);
-	case_trace(t, c, "");
-	fclose(m);
-	fclose(t);
+	char *msg = text_of(case_first_failure, c), *text = text_of(trace, c);
 	fprintf(f, "      <%s", tag);
-	attr(f, "message", msg);
+	attr(f, "message", msg ? msg : "");
 	attr(f, "type", type);
 	fprintf(f, ">");
-	put_escaped(f, trace, XML);
+	put_text(f, text ? text : "", TEXT_XML_BODY);
 	fprintf(f, "</%s>\n", tag);
 	free(msg);
-	free(trace);
+	free(text);
 }
 
 /* "netrepro.6_1_0-50-amd64.seed": the kernel is in the classname, so that
  * Jenkins and GitLab, which key a test by classname and name, keep the
  * same case on two kernels apart. A dot in a classname is a package
- * separator: the kernel's own dots become '_'. */
-static void put_classname(char *buf, size_t len, const char *kernel, const char *id)
+ * separator: the kernel's own dots become '_'. Written whole, never cut. */
+static void put_classname(FILE *f, const char *kernel, const char *id)
 {
 	const char *slash = strrchr(id, '/');
-	size_t o = (size_t)snprintf(buf, len, "netrepro.");
-	for (const char *p = *kernel ? kernel : "unknown"; *p && o + 1 < len; p++)
-		buf[o++] = isalnum((unsigned char)*p) || *p == '-' || *p == '_' ? *p : '_';
-	buf[o] = '\0';
-	if (slash)
-		snprintf(buf + o, len - o, ".%.*s", (int)(slash - id), id);
-	for (char *p = buf + o; *p; p++)
-		*p = *p == '/' ? '.' : *p;
+	fputs(" classname=\"netrepro.", f);
+	for (const char *p = *kernel ? kernel : "unknown"; *p; p++)
+		fputc(isalnum((unsigned char)*p) || *p == '-' || *p == '_' ? *p : '_', f);
+	if (slash) {
+		char *dir = strndup(id, (size_t)(slash - id));
+		for (char *p = dir; p && *p; p++)
+			*p = *p == '/' ? '.' : *p;
+		fputc('.', f);
+		put_text(f, dir, TEXT_XML_ATTR);
+		free(dir);
+	}
+	fputc('"', f);
 }
 
 static void testcase(FILE *f, const json_t *c, const char *kernel)
 {
 	const char *id = jstr(c, "id"), *slash = strrchr(id, '/');
 	enum status st = record_case_status(c);
-	char classname[512];
-	put_classname(classname, sizeof classname, kernel, id);
 	fprintf(f, "    <testcase");
-	attr(f, "classname", classname);
+	put_classname(f, kernel, id);
 	attr(f, "name", slash ? slash + 1 : id);
 	fprintf(f, " time=\"%.3f\"", json_real_value(json_object_get(c, "duration_s")));
 	attr(f, "file", jstr(c, "file"));
@@ -104,7 +120,7 @@ static void testcase(FILE *f, const json_t *c, const char *kernel)
 		attr(f, "message", jstr(c, "reason"));
 		fprintf(f, "/>\n");
 	} else {
-		body(f, c, st == ST_FAIL ? "failure" : "error", jstr(c, "status"));
+		body(f, c, st == ST_FAIL ? "failure" : "error", st == ST__COUNT ? "unknown" : status_name(st));
 	}
 	fprintf(f, "    </testcase>\n");
 }
@@ -113,10 +129,9 @@ static void write_junit(FILE *f, json_t *const *recs, int n)
 {
 	fprintf(f, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites name=\"netrepro\">\n");
 	for (int r = 0; r < n; r++) {
-		char name[256];
-		snprintf(name, sizeof name, "netrepro %s", run_label(recs[r]));
-		fprintf(f, "  <testsuite");
-		attr(f, "name", name);
+		fprintf(f, "  <testsuite name=\"netrepro ");
+		put_text(f, run_label(recs[r]), TEXT_XML_ATTR);
+		fputc('"', f);
 		/* counted from the cases written, whatever the summary says */
 		long long count[ST__COUNT + 1] = { 0 };
 		size_t i;

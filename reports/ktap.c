@@ -18,21 +18,34 @@ void ktap_header(FILE *f, int ncases)
 
 static void result(FILE *f, const char *indent, int number, const json_t *c)
 {
-	const char *status = jstr(c, "status"), *reason = jstr(c, "reason");
+	const char *reason = jstr(c, "reason");
 	enum status st = record_case_status(c);
 	/* a known kernel bug: "ok ... # XFAIL", kselftest's expected failure */
 	int ok = st == ST_PASS || st == ST_SKIP || st == ST_KNOWN_BUG;
 	if (!ok || st == ST_KNOWN_BUG) {
 		char prefix[64];
 		snprintf(prefix, sizeof prefix, "%s# ", indent);
-		fprintf(f, "%s%s%s%s\n", prefix, jstr(c, "id"), *jstr(c, "title") ? ": " : "", jstr(c, "title"));
+		fputs(prefix, f);
+		put_text(f, jstr(c, "id"), TEXT_TERM);
+		fputs(*jstr(c, "title") ? ": " : "", f);
+		put_text(f, jstr(c, "title"), TEXT_TERM);
+		fputc('\n', f);
 		case_trace(f, c, prefix);
 	}
-	fprintf(f, "%s%sok %d %s", indent, ok ? "" : "not ", number, jstr(c, "id"));
-	if (st == ST_KNOWN_BUG)
-		fprintf(f, " # XFAIL%s%s", *reason ? " " : "", reason);
-	else if (st != ST_PASS && st != ST_FAIL)
-		fprintf(f, " # %s%s%s", status, *reason ? " " : "", reason);
+	/* the id is the description: no '#' (a directive would start there) */
+	fprintf(f, "%s%sok %d ", indent, ok ? "" : "not ", number);
+	put_text(f, jstr(c, "id"), TEXT_KTAP);
+	/* a status this netrepro does not know: an ERROR, its name shown */
+	const char *directive = st == ST_KNOWN_BUG ? "XFAIL" : st == ST__COUNT ? "ERROR" : status_name(st);
+	if (st != ST_PASS && st != ST_FAIL) {
+		fprintf(f, " # %s", directive);
+		if (st == ST__COUNT) {
+			fputs(" status ", f);
+			put_text(f, jstr(c, "status"), TEXT_TERM);
+		}
+		fputs(*reason ? " " : "", f);
+		put_text(f, reason, TEXT_TERM);
+	}
 	fputc('\n', f);
 	fflush(f);
 }
@@ -61,7 +74,9 @@ static void write_ktap(FILE *f, json_t *const *recs, int n)
 	header(f, "", n);
 	for (int r = 0; r < n; r++) {
 		cases(f, "  ", recs[r]);
-		fprintf(f, "%sok %d %s\n", record_exit_status(recs[r], 0) ? "not " : "", r + 1, run_label(recs[r]));
+		fprintf(f, "%sok %d ", record_exit_status(recs[r], 0) ? "not " : "", r + 1);
+		put_text(f, run_label(recs[r]), TEXT_KTAP);
+		fputc('\n', f);
 	}
 }
 

@@ -8,38 +8,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* Text from the record or a case file: nothing in it is Markdown or HTML. */
 static void md(FILE *f, const char *s)
 {
-	for (; *s; s++) {
-		if (*s == '|' || *s == '`' || *s == '*' || *s == '_' || *s == '<' || *s == '[')
-			fputc('\\', f);
-		fputc(*s == '\n' ? ' ' : *s, f);
-	}
-}
-
-/* Inside `...` in a table cell: '|' escaped, '`' cannot be. */
-static void md_code(FILE *f, const char *s)
-{
-	fputc('`', f);
-	for (; *s; s++)
-		fputs(*s == '|' ? "\\|" : *s == '`' ? "'" : *s == '\n' ? " " : (char[]){ *s, 0 }, f);
-	fputc('`', f);
-}
-
-/* text in a fenced block whose fence is longer than any run of '`' in it */
-static void md_fenced(FILE *f, const char *info, const char *text)
-{
-	int run = 0, longest = 0;
-	for (const char *p = text; *p; p++)
-		longest = (run = *p == '`' ? run + 1 : 0) > longest ? run : longest;
-	int fence = longest < 3 ? 3 : longest + 1;
-	size_t len = strlen(text);
-	for (int i = 0; i < fence; i++)
-		fputc('`', f);
-	fprintf(f, "%s\n%s%s", info, text, len && text[len - 1] == '\n' ? "" : "\n");
-	for (int i = 0; i < fence; i++)
-		fputc('`', f);
-	fputc('\n', f);
+	put_text(f, s, TEXT_MD);
 }
 
 static const char *status_mark(enum status st)
@@ -50,6 +22,19 @@ static const char *status_mark(enum status st)
 		[ST__COUNT] = "— (not run)",
 	};
 	return marks[st];
+}
+
+/* c's status mark; a status this netrepro does not know as the record
+ * spells it, escaped. */
+static void md_status(FILE *f, const json_t *c)
+{
+	enum status st = record_case_status(c);
+	if (c && st == ST__COUNT) {
+		fputs("❓ ", f);
+		md(f, jstr(c, "status"));
+	} else {
+		fputs(status_mark(st), f);
+	}
 }
 
 static const json_t *any_case(json_t *const *recs, int n, const char *id)
@@ -107,7 +92,9 @@ static void env_table(FILE *f, json_t *const *recs, int n)
 	const char *key;
 	json_t *v;
 	json_object_foreach(json_object_get(json_object_get(recs[0], "environment"), "sysctl"), key, v) {
-		fprintf(f, "| `%s` |", key);
+		fprintf(f, "| ");
+		md_code(f, key);
+		fprintf(f, " |");
 		for (int r = 0; r < n; r++) {
 			const char *s = env_sysctl(recs[r], key);
 			fputc(' ', f);
@@ -117,8 +104,11 @@ static void env_table(FILE *f, json_t *const *recs, int n)
 		fputc('\n', f);
 	}
 	fprintf(f, "| privilege |");
-	for (int r = 0; r < n; r++)
-		fprintf(f, " %s |", jstr(json_object_get(recs[r], "environment"), "privilege"));
+	for (int r = 0; r < n; r++) {
+		fputc(' ', f);
+		md(f, jstr(json_object_get(recs[r], "environment"), "privilege"));
+		fprintf(f, " |");
+	}
 	fprintf(f, "\n\nThe sysctls are the host's own, outside the namespaces the cases make; "
 		   "what a case's `sysctl` lines set is listed under the case.\n\n");
 }
@@ -140,7 +130,8 @@ static void matrix_row(FILE *f, json_t *const *recs, int n, const char *id)
 	fprintf(f, " |");
 	for (int r = 0; r < n; r++) {
 		const json_t *c = case_find(recs[r], id);
-		fprintf(f, " %s", status_mark(record_case_status(c)));
+		fputc(' ', f);
+		md_status(f, c);
 		if (step && c) {
 			fprintf(f, "<br>**");
 			md(f, step_observed_in(recs[r], id, step));
@@ -179,7 +170,9 @@ static void steps_table(FILE *f, json_t *const *recs, int n, const char *id)
 		md(f, jstr(s, "host"));
 		fprintf(f, " | ");
 		md_code(f, jstr(s, "call"));
-		fprintf(f, "%s%s | ", *jstr(s, "iter") ? " at " : "", jstr(s, "iter"));
+		fprintf(f, "%s", *jstr(s, "iter") ? " at " : "");
+		md(f, jstr(s, "iter"));
+		fprintf(f, " | ");
 		md(f, *jstr(s, "expected") ? jstr(s, "expected") : "—");
 		fprintf(f, " |");
 		for (int r = 0; r < n; r++) {
@@ -209,14 +202,17 @@ static void captures(FILE *f, const json_t *c, const char *run)
 	json_t *cap;
 	json_array_foreach(json_object_get(c, "captures"), i, cap) {
 		const char *file = jstr(cap, "file"), *ifname = jstr(cap, "interface");
-		fprintf(f, "- capture %s%s%s", jstr(cap, "host"), *ifname ? ":" : " (all interfaces)", ifname);
-		if (run)
-			fprintf(f, " on %s", run);
+		fprintf(f, "- capture ");
+		md(f, jstr(cap, "host"));
+		fprintf(f, "%s", *ifname ? ":" : " (all interfaces)");
+		md(f, ifname);
+		if (run) {
+			fprintf(f, " on ");
+			md(f, run);
+		}
 		fprintf(f, ": ");
 		if (*file) {
-			fputc('[', f);
-			md(f, file);
-			fprintf(f, "](<%s>)", file);
+			md_link(f, file, 1);
 		} else {
 			fprintf(f, "not saved");
 		}
@@ -282,14 +278,20 @@ static void source(FILE *f, const json_t *c, const json_t *text)
 static void one_case(FILE *f, json_t *const *recs, int n, const char *id, int with_source)
 {
 	const json_t *c = any_case(recs, n, id);
-	fprintf(f, "### `%s`: ", id);
+	fprintf(f, "### ");
+	md_code(f, id);
+	fprintf(f, ": ");
 	md(f, jstr(c, "title"));
 	fprintf(f, "\n\n");
 	for (int r = 0; r < n; r++) {
 		const json_t *rc = case_find(recs[r], id);
-		fprintf(f, "%s**%s**", r ? ", " : "Status: ", status_mark(record_case_status(rc)));
-		if (n > 1)
-			fprintf(f, " on %s", run_label(recs[r]));
+		fprintf(f, "%s**", r ? ", " : "Status: ");
+		md_status(f, rc);
+		fprintf(f, "**");
+		if (n > 1) {
+			fprintf(f, " on ");
+			md(f, run_label(recs[r]));
+		}
 		if (rc && *jstr(rc, "reason")) {
 			fprintf(f, " (");
 			md(f, jstr(rc, "reason"));
@@ -299,17 +301,24 @@ static void one_case(FILE *f, json_t *const *recs, int n, const char *id, int wi
 	fprintf(f, "\n\n");
 	size_t i;
 	json_t *ref;
-	json_array_foreach(json_object_get(c, "refs"), i, ref)
-		fprintf(f, "- ref: %s\n", json_string_value(ref));
+	json_array_foreach(json_object_get(c, "refs"), i, ref) {
+		fprintf(f, "- ref: ");
+		md_link(f, json_is_string(ref) ? json_string_value(ref) : "", 0);
+		fputc('\n', f);
+	}
 	for (int r = 0; r < n; r++)
 		captures(f, case_find(recs[r], id), n > 1 ? run_label(recs[r]) : NULL);
 	if (json_is_true(json_object_get(c, "nondeterministic")))
 		fprintf(f, "- nondeterministic: a netem setting acts on each packet by chance\n");
 	for (int r = 0; r < n; r++) {
 		const json_t *rc = case_find(recs[r], id);
-		if (*jstr(rc, "isolation"))
-			fprintf(f, "- isolation%s%s: %s\n", n > 1 ? " on " : "", n > 1 ? run_label(recs[r]) : "",
-				jstr(rc, "isolation"));
+		if (*jstr(rc, "isolation")) {
+			fprintf(f, "- isolation%s", n > 1 ? " on " : "");
+			md(f, n > 1 ? run_label(recs[r]) : "");
+			fprintf(f, ": ");
+			md(f, jstr(rc, "isolation"));
+			fputc('\n', f);
+		}
 	}
 	fputc('\n', f);
 	steps_table(f, recs, n, id);
@@ -338,8 +347,11 @@ static void bugs_table(FILE *f, json_t *const *recs, int n)
 		return;
 	}
 	fprintf(f, "## Known kernel bugs\n\n| bug (its fix) |");
-	for (int r = 0; r < n; r++)
-		fprintf(f, " `%s` |", run_label(recs[r]));
+	for (int r = 0; r < n; r++) {
+		fputc(' ', f);
+		md_code(f, run_label(recs[r]));
+		fprintf(f, " |");
+	}
 	fprintf(f, "\n|---|");
 	for (int r = 0; r < n; r++)
 		fprintf(f, "---|");
@@ -365,7 +377,9 @@ static void guest_errors(FILE *f, json_t *const *recs, int n)
 		json_t *g = json_object_get(recs[r], "guest");
 		if (!*jstr(g, "error"))
 			continue;
-		fprintf(f, "**%s gave no results**: ", run_label(recs[r]));
+		fprintf(f, "**");
+		md(f, run_label(recs[r]));
+		fprintf(f, " gave no results**: ");
 		md(f, jstr(g, "error"));
 		fprintf(f, "\n\n<details><summary>console, last lines</summary>\n\n");
 		md_fenced(f, "", jstr(g, "console"));
@@ -381,9 +395,15 @@ static void top(FILE *f, json_t *const *recs, int n, const struct report_opts *o
 		fprintf(f, ", part %d of %d", part, parts);
 	fprintf(f, "\n\n");
 	for (int r = 0; r < n; r++) {
-		fprintf(f, "%s`%s`: ", n > 1 ? "- " : "", run_label(recs[r]));
+		fprintf(f, "%s", n > 1 ? "- " : "");
+		md_code(f, run_label(recs[r]));
+		fprintf(f, ": ");
 		put_summary(f, recs[r]);
-		fprintf(f, " (%s, netrepro %s)\n", jstr(recs[r], "started"), run_tool_version(recs[r]));
+		fprintf(f, " (");
+		md(f, jstr(recs[r], "started"));
+		fprintf(f, ", netrepro ");
+		md(f, run_tool_version(recs[r]));
+		fprintf(f, ")\n");
 	}
 	if (o->selection) {
 		fprintf(f, "%sSelected ", n > 1 ? "\n" : "");

@@ -40,6 +40,11 @@ const struct report_writer *report_writer_find(const char *name);
 /* w's report with options o (NULL: the defaults). */
 void report_write(const struct report_writer *w, FILE *f, json_t *const *recs, int n,
 		  const struct report_opts *o);
+/* The end of an output file (stdout: flushed, not closed): every write to
+ * f and its close succeeded, else "WHO: cannot write NAME: why" on stderr
+ * and -1 (errno set). Set errno to 0 before writing f: a write that failed
+ * is then told by its own errno. */
+int report_close(FILE *f, const char *name, const char *who);
 /* "md html junit ktap kcidb" */
 #define REPORT_FORMATS "md, html, junit, ktap, kcidb"
 
@@ -96,6 +101,55 @@ void report_doc_put(FILE *f, const struct report_doc *d, int i, const struct rep
  * steps (a port the kernel handed out) never count; all: they are listed. */
 int report_diff(FILE *f, const json_t *a, const json_t *b, const char *pa, const char *pb, int all);
 
+/* Text safety (text.c). Every string of a record or a case file is
+ * hostile: it reaches each output through put_text() for that output. */
+enum text_kind {
+	TEXT_TERM,      /* a terminal, plain text (diff, trace, messages) */
+	TEXT_KTAP,      /* a KTAP description: TEXT_TERM, and no '#' */
+	TEXT_HTML,      /* HTML text or a "..." attribute */
+	TEXT_XML_ATTR,  /* an XML "..." attribute */
+	TEXT_XML_BODY,  /* XML character data */
+	TEXT_MD,        /* Markdown text (a table cell too) */
+	TEXT_MD_CODE,   /* inside a Markdown code span (in a table cell too) */
+	TEXT_MD_BLOCK,  /* inside a fenced Markdown code block */
+	TEXT__COUNT
+};
+/* s as kind wants it: its special characters escaped; control characters,
+ * bytes that are not UTF-8, line separators and bidirectional overrides
+ * made visible (\n, \x1b, \u202e) wherever a kind does not keep them
+ * (HTML, XML bodies and code blocks keep \n and \t). NULL writes nothing. */
+void put_text(FILE *f, const char *s, enum text_kind kind);
+/* printf for text from elsewhere: fmt is this program's own, and each of
+ * its %s arguments goes through put_text(kind); numbers as printf has
+ * them (%d, %ld, %lld, %zu, %f, %g; flags, width and precision but not
+ * '*'). */
+void put_textf(FILE *f, enum text_kind kind, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+/* The same as a new string (NULL when out of memory). */
+char *text_dup(const char *s, enum text_kind kind);
+/* The length of s[0..n) without a UTF-8 character that n cuts short: where
+ * a string cut at n bytes must end. */
+size_t utf8_whole(const char *s, size_t n);
+/* s as one word a shell (bash, zsh, ksh) reads back as exactly s: plain
+ * (unless quoted), in '...', or, holding control characters, in $'...'
+ * with them escaped. Every command line a report writes quotes its words
+ * with this. */
+void put_shell_word(FILE *f, const char *s, int quoted);
+/* Markdown around text from elsewhere: s as a code span whose fence is
+ * longer than any run of '`' in it ('|' escaped, as a table wants; ""
+ * writes nothing); text as a fenced block (info after the fence); url as
+ * a link when it is an http(s) URL (or, rel, a file's path), else as a
+ * code span. */
+void md_code(FILE *f, const char *s);
+void md_fenced(FILE *f, const char *info, const char *text);
+void md_link(FILE *f, const char *url, int rel);
+/* An http(s) URL that can be a link: nothing in it ends an HTML attribute
+ * or a Markdown link target. */
+int text_is_web_url(const char *s);
+/* A file's path that can be a link (a capture's pcap): plain characters,
+ * no scheme, no host, no "..". */
+int text_is_file_path(const char *s);
+
 /* Helpers shared by the writers (report_util.c). */
 const char *jstr(const json_t *o, const char *key);    /* "" when absent */
 const char *run_label(const json_t *rec);              /* kernel release */
@@ -103,7 +157,6 @@ const char *env_sysctl(const json_t *rec, const char *key);   /* NULL when absen
 /* The case ids of all records, first-seen order; a JSON array of strings. */
 json_t *case_ids(json_t *const *recs, int n);
 json_t *case_find(const json_t *rec, const char *id);
-void put_escaped(FILE *f, const char *s, const char *special);  /* HTML/XML */
 /* The step trace, one step a line, each line starting with prefix. */
 void case_trace(FILE *f, const json_t *c, const char *prefix);
 void case_first_failure(FILE *f, const json_t *c);
@@ -145,7 +198,8 @@ json_t *case_ids_failures_first(json_t *const *recs, int n);
 int case_failed(const json_t *c);
 /* A run's netrepro version, from the record's "tool". */
 const char *run_tool_version(const json_t *rec);
-/* "netrepro run -k 'ID' FILE": the command that runs case c again. */
+/* "netrepro run -k 'ID' FILE": the command that runs case c again, each
+ * word quoted for the shell. */
 void put_reproduce(FILE *f, const json_t *c);
 
 /* For case c (its "source", "file" and "variant"), read now:

@@ -1,30 +1,48 @@
-/* A case's step trace as plain text: what KTAP, JUnit and KCIDB carry. */
+/* A case's step trace as plain text: what KTAP, JUnit and KCIDB carry.
+ * Every string from the record is made visible (TEXT_TERM): a trace line
+ * is one line, whatever a call or an answer holds. */
 #include "report.h"
 
 #include <string.h>
+
+static void field(FILE *f, const char *before, const json_t *o, const char *key)
+{
+	fputs(before, f);
+	put_text(f, jstr(o, key), TEXT_TERM);
+}
 
 void case_trace(FILE *f, const json_t *c, const char *prefix)
 {
 	size_t i;
 	json_t *s;
 	json_array_foreach(json_object_get(c, "steps"), i, s) {
-		const char *iter = jstr(s, "iter"), *detail = jstr(s, "detail");
 		int fail = record_step_status(s) == STEP_FAIL, bug = record_step_status(s) == STEP_KNOWN_BUG;
-		fprintf(f, "%s%s %lld %s%s%s: %s", prefix, fail ? "!!" : bug ? "~~" : "  ",
-			(long long)json_integer_value(json_object_get(s, "line")), jstr(s, "host"),
-			*iter ? " " : "", iter, jstr(s, "call"));
-		if (fail)
-			fprintf(f, "\n%s     expected: %s\n%s     observed: %s", prefix, jstr(s, "expected"),
-				prefix, jstr(s, "observed"));
-		else
-			fprintf(f, " = %s", jstr(s, "observed"));
-		fprintf(f, "%s%s%s", *detail ? " (" : "", detail, *detail ? ")" : "");
+		fprintf(f, "%s%s %lld", prefix, fail ? "!!" : bug ? "~~" : "  ",
+			(long long)json_integer_value(json_object_get(s, "line")));
+		field(f, " ", s, "host");
+		field(f, *jstr(s, "iter") ? " " : "", s, "iter");
+		field(f, ": ", s, "call");
+		if (fail) {
+			fprintf(f, "\n%s", prefix);
+			field(f, "     expected: ", s, "expected");
+			fprintf(f, "\n%s", prefix);
+			field(f, "     observed: ", s, "observed");
+		} else {
+			field(f, " = ", s, "observed");
+		}
+		if (*jstr(s, "detail")) {
+			field(f, " (", s, "detail");
+			fputc(')', f);
+		}
 		if (bug)    /* "~~": an answer the case marks as a kernel bug */
-			fprintf(f, " known kernel bug, fixed by %s", jstr(json_object_get(s, "bug"), "fix"));
+			field(f, " known kernel bug, fixed by ", json_object_get(s, "bug"), "fix");
 		fputc('\n', f);
 	}
-	if (*jstr(c, "reason"))
-		fprintf(f, "%s%s: %s\n", prefix, jstr(c, "status"), jstr(c, "reason"));
+	if (*jstr(c, "reason")) {
+		field(f, prefix, c, "status");
+		field(f, ": ", c, "reason");
+		fputc('\n', f);
+	}
 }
 
 /* The first mismatch as one line: the message of a JUnit failure. */
@@ -34,10 +52,11 @@ void case_first_failure(FILE *f, const json_t *c)
 	json_t *s;
 	json_array_foreach(json_object_get(c, "steps"), i, s)
 		if (record_step_status(s) == STEP_FAIL) {
-			fprintf(f, "line %lld: %s: expected %s, observed %s",
-				(long long)json_integer_value(json_object_get(s, "line")), jstr(s, "call"),
-				jstr(s, "expected"), jstr(s, "observed"));
+			fprintf(f, "line %lld", (long long)json_integer_value(json_object_get(s, "line")));
+			field(f, ": ", s, "call");
+			field(f, ": expected ", s, "expected");
+			field(f, ", observed ", s, "observed");
 			return;
 		}
-	fprintf(f, "%s", *jstr(c, "reason") ? jstr(c, "reason") : jstr(c, "status"));
+	put_text(f, *jstr(c, "reason") ? jstr(c, "reason") : jstr(c, "status"), TEXT_TERM);
 }

@@ -40,25 +40,6 @@ json_t *case_find(const json_t *rec, const char *id)
 	return NULL;
 }
 
-void put_escaped(FILE *f, const char *s, const char *special)
-{
-	for (; *s; s++) {
-		if (!strchr(special, *s)) {
-			fputc(*s, f);
-			continue;
-		}
-		switch (*s) {
-		case '&': fputs("&amp;", f); break;
-		case '<': fputs("&lt;", f); break;
-		case '>': fputs("&gt;", f); break;
-		case '"': fputs("&quot;", f); break;
-		case '|': fputs("\\|", f); break;
-		case '`': fputs("&#96;", f); break;
-		default: fprintf(f, "&#%d;", (unsigned char)*s);
-		}
-	}
-}
-
 /* Steps match by file, line and loop position: the same question asked. */
 static int same_step(const json_t *s, const json_t *t)
 {
@@ -302,24 +283,12 @@ const char *run_tool_version(const json_t *rec)
 	return *v ? v : "(unknown)";
 }
 
-/* A word as the shell reads it: as is when it is plain, else in '...'. */
-static void put_shell_word(FILE *f, const char *s, int always)
-{
-	if (!always && *s && strspn(s, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_./:=+,@%-") ==
-	    strlen(s)) {
-		fputs(s, f);
-		return;
-	}
-	fputc('\'', f);
-	for (; *s; s++)
-		fputs(*s == '\'' ? "'\\''" : (char[]){ *s, 0 }, f);
-	fputc('\'', f);
-}
-
 void put_reproduce(FILE *f, const json_t *c)
 {
+	const char *file = jstr(c, "file");
 	fputs("netrepro run -k ", f);
-	put_shell_word(f, jstr(c, "id"), 1);
-	fputc(' ', f);
-	put_shell_word(f, jstr(c, "file"), 0);
+	put_shell_word(f, jstr(c, "id"), 1);   /* a pattern: quoted always */
+	/* a file named "-x" is no option */
+	fputs(*file == '-' ? " ./" : " ", f);
+	put_shell_word(f, file, 0);
 }

@@ -2,6 +2,7 @@
  * as pieces, for a writer whose output may be cut into parts. */
 #include "report.h"
 
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -32,6 +33,22 @@ void report_write(const struct report_writer *w, FILE *f, json_t *const *recs, i
 		w->write_opts(f, recs, n, o ? o : report_opts_default());
 	else
 		w->write(f, recs, n);
+}
+
+int report_close(FILE *f, const char *name, const char *who)
+{
+	int was = errno, err = 0;
+	if (fflush(f) != 0)
+		err = errno;
+	else if (ferror(f))
+		err = was ? was : EIO;  /* a write failed before: its errno, as it left it */
+	if (f != stdout && f != stderr && fclose(f) != 0 && !err)
+		err = errno;
+	if (!err)
+		return 0;
+	put_textf(stderr, TEXT_TERM, "%s: cannot write %s: %s\n", who, name, strerror(err));
+	errno = err;
+	return -1;
 }
 
 char *report_render(report_put_fn *fn, const void *arg, size_t *chars)

@@ -15,7 +15,7 @@ static int load_all(char **paths, int n, json_t **recs)
 	for (int i = 0; i < n; i++) {
 		char err[512];
 		if (!(recs[i] = record_load(paths[i], err, sizeof err))) {
-			fprintf(stderr, "netrepro: %s\n", err);
+			put_textf(stderr, TEXT_TERM, "netrepro: %s\n", err);
 			while (i--)
 				json_decref(recs[i]);
 			return -1;
@@ -206,10 +206,14 @@ static int write_parts(json_t *const *recs, int n, const struct report_cli *cli)
 	for (int k = 0; k < nparts; k++) {
 		char path[4200];
 		snprintf(path, sizeof path, "%.*s.%d.md", (int)base, cli->out, k + 1);
+		errno = 0;
 		FILE *f = rc ? NULL : fopen(path, "w");
-		if (!rc && (!f || fputs(parts[k], f) < 0 || fclose(f) != 0)) {
-			fprintf(stderr, "netrepro report: cannot write %s: %s\n", path, strerror(errno));
-			rc = 2;
+		if (!rc && !f) {
+			put_textf(stderr, TEXT_TERM, "netrepro report: cannot write %s: %s\n", path, strerror(errno));
+			rc = 1;
+		} else if (!rc) {
+			fputs(parts[k], f);
+			rc = report_close(f, path, "netrepro report") < 0;
 		}
 		free(parts[k]);
 	}
@@ -231,15 +235,13 @@ static int write_report(const struct report_writer *w, json_t *const *recs, int 
 		return write_parts(recs, n, cli);
 	FILE *f = cli->out ? fopen(cli->out, "w") : stdout;
 	if (!f) {
-		perror(cli->out);
-		return 2;
+		put_textf(stderr, TEXT_TERM, "netrepro report: cannot write %s: %s\n", cli->out, strerror(errno));
+		return 1;
 	}
+	errno = 0;
 	report_write(w, f, recs, n, &cli->o);
-	if ((cli->out ? fclose(f) : fflush(f)) != 0) {
-		perror(cli->out ? cli->out : "stdout");
-		return 2;
-	}
-	return 0;
+	/* a full disk: exit 1 and say so, never a cut file and success */
+	return report_close(f, cli->out ? cli->out : "standard output", "netrepro report") < 0 ? 1 : 0;
 }
 
 int cmd_report(int argc, char **argv)
@@ -286,8 +288,11 @@ int cmd_diff(int argc, char **argv)
 	json_t *recs[2];
 	if (load_all(argv + 1, 2, recs) < 0)
 		return 2;
+	errno = 0;
 	int differ = report_diff(stdout, recs[0], recs[1], argv[1], argv[2], all);
 	json_decref(recs[0]);
 	json_decref(recs[1]);
+	if (report_close(stdout, "standard output", "netrepro diff") < 0)
+		return 1;
 	return differ ? 1 : 0;
 }

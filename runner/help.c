@@ -80,7 +80,8 @@ static const struct option_doc matrix_options[] = {
 };
 
 #define EXIT_RUN "0 all passed, skipped or known kernel bugs (KNOWN-BUG); 1 a case failed, errored " \
-	"or timed out (or, with --strict, showed a known bug); 2 a usage or parse error (nothing ran); " \
+	"or timed out (or, with --strict, showed a known bug); 2 a usage or parse error (nothing ran), or " \
+	"the record, --junit or KTAP could not be written (a full disk); " \
 	"130 or 143 when stopped by SIGINT or SIGTERM (the record of what finished is written)"
 
 const struct command_doc help_commands[] = {
@@ -89,20 +90,21 @@ const struct command_doc help_commands[] = {
 	  "step is recorded with what the kernel answered. A failing case's step trace is printed as "
 	  "KTAP diagnostic lines.", run_options, EXIT_RUN },
 	{ "check", "PATH...", "parse and validate only",
-	  "Every error is FILE:LINE:COL: message.", help_only, "0 valid, 2 a parse error" },
+	  "Every error is FILE:LINE:COL: message.", help_only, "0 valid, 2 a parse error or a failed write" },
 	{ "list", "PATH...", "one line per case id (variants expanded)", NULL, help_only,
-	  "0, or 2 for a parse error" },
+	  "0, or 2 for a parse error or a failed write" },
 	{ "env", "", "the environment fingerprint as JSON",
 	  "Kernel, distro, hypervisor, WSL, container, seccomp, what this process may do, sysctls.",
 	  help_only, "0" },
 	{ "report", "--format F [-o FILE] [-k PATTERN] [--failed-only] [--max-chars N] [--kcidb-* V] RUN.json...",
 	  "write a report of one or more run records",
 	  "Several records (one per kernel or platform) are compared side by side.", report_options,
-	  "0, or 2 for a usage error (-k matching no case, a --kcidb-* value KCIDB refuses) or a record "
-	  "that cannot be read" },
+	  "0, 1 the report could not be written (a full disk), or 2 for a usage error (-k matching no case, "
+	  "a --kcidb-* value KCIDB refuses) or a record that cannot be read" },
 	{ "diff", "[--all] A.json B.json", "what differs between two runs",
 	  "Statuses, checked steps, known kernel bugs, cases present in one record only, and an in-place "
-	  "result against a namespace one.", diff_options, "0 nothing differs, 1 something does, 2 usage" },
+	  "result against a namespace one.", diff_options,
+	  "0 nothing differs, 1 something does (or the output could not be written), 2 usage" },
 	{ "help", "[calls|options|COMMAND] [--markdown|--man|--man-case|--completion SHELL]",
 	  "this text, a command's, every call or socket option a case may use, or a man page or "
 	  "completion script", NULL, help_options, "0, or 2 for an unknown topic" },

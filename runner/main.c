@@ -99,12 +99,15 @@ static int parse_cli(int argc, char **argv, struct cli *c)
 struct printer {
 	json_t *record;
 	int printed;            /* cases handed over, in input order */
+	int write_errno;        /* of the first KTAP line stdout did not take */
 };
 
 static void print_case(void *arg, int index, json_t *rec)
 {
 	struct printer *p = arg;
 	ktap_case(stdout, index + 1, rec);
+	if (!p->write_errno && ferror(stdout))
+		p->write_errno = errno;         /* ktap_case's fflush failed just now */
 	record_add_case(p->record, rec);
 	p->printed = index + 1;
 }
@@ -225,14 +228,20 @@ static int cmd_run(int argc, char **argv)
 		fprintf(stderr, "netrepro: %s\n", err);
 		rc = 2;
 	}
+	errno = 0;
 	FILE *junit = c.junit_path ? fopen(c.junit_path, "w") : NULL;
 	if (junit) {
 		report_writer_find("junit")->write(junit, &pr.record, 1);
-		fclose(junit);
+		if (report_close(junit, c.junit_path, "netrepro run") < 0)
+			rc = 2;         /* as the record's: a full disk is never a cut file and success */
 	} else if (c.junit_path) {
 		fprintf(stderr, "netrepro: %s: %s\n", c.junit_path, strerror(errno));
 		rc = 2;
 	}
+	/* KTAP onto a full disk: a cut result is no pass */
+	errno = pr.write_errno;
+	if (report_close(stdout, "standard output", "netrepro run") < 0)
+		rc = 2;
 	json_decref(pr.record);
 	suite_free(&s);
 	return rc;
@@ -245,10 +254,12 @@ static int cmd_check_list(int argc, char **argv, int list)
 		return fprintf(stderr, "netrepro %s: no PATH given\n", argv[0]), 2;
 	int rc = suite_load(argv + 1, argc - 1, NULL, &s);
 	for (int i = 0; !rc && list && i < s.n; i++)
-		printf("%s\n", s.sc[i]->id);
+		put_textf(stdout, TEXT_TERM, "%s\n", s.sc[i]->id);
 	if (!rc && !list)
 		printf("%d case(s) in %d file(s): ok\n", s.n, s.nfiles);
 	suite_free(&s);
+	if (report_close(stdout, "standard output", list ? "netrepro list" : "netrepro check") < 0)
+		rc = 2;
 	return rc;
 }
 

@@ -212,8 +212,10 @@ static int run_one(const struct plan *p, const struct kernel *k)
 	if (!rec)
 		rec = failed_record(k, p->guest.accel, err, console, &p->suite);
 	free(console);
-	char werr[256];
+	char werr[PATH_MAX + 300];
 	int rc = record_write(rec, path, werr, sizeof werr);
+	if (rc < 0)     /* a full disk: said here, where its errno is known */
+		put_textf(stderr, TEXT_TERM, "netrepro matrix: %s: %s\n", k->name, werr);
 	json_decref(rec);
 	return rc < 0 ? 1 : 0;
 }
@@ -318,8 +320,10 @@ static int report(const struct plan *p)
 		FILE *out = fopen(path, "w");
 		if (!out)
 			return fprintf(stderr, "netrepro matrix: %s: %s\n", path, strerror(errno)), 1;
+		errno = 0;
 		report_writer_find(formats[f][0])->write(out, recs, n);
-		fclose(out);
+		if (report_close(out, path, "netrepro matrix") < 0)
+			rc = 1;
 	}
 	if (!rc) {
 		summary(recs, n, p);

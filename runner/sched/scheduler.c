@@ -4,6 +4,7 @@
 
 #include "clock.h"
 #include "record.h"
+#include "report.h"
 #include "spawner.h"
 
 #include <errno.h>
@@ -104,9 +105,13 @@ static void progress(const struct sched_opts *o, int done, int n, const char *id
 		return;
 	struct winsize ws;
 	int width = ioctl(2, TIOCGWINSZ, &ws) == 0 && ws.ws_col > 10 ? ws.ws_col - 1 : 79;
-	char line[512];
-	snprintf(line, sizeof line, "[%d/%d] %s", done, n, id ? id : "");
-	fprintf(stderr, "\r\033[K%.*s", width, line);
+	char line[512], *shown = text_dup(id ? id : "", TEXT_TERM);
+	snprintf(line, sizeof line, "[%d/%d] %s", done, n, shown ? shown : "");
+	free(shown);
+	/* bytes for columns: short of the width with UTF-8, never past it */
+	size_t len = strlen(line);
+	line[utf8_whole(line, len < (size_t)width ? len : (size_t)width)] = '\0';
+	fprintf(stderr, "\r\033[K%s", line);
 	fflush(stderr);
 }
 

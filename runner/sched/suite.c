@@ -1,6 +1,8 @@
 /* Finding and loading the case files of a run. */
 #include "suite.h"
 
+#include "report.h"
+
 #include <fnmatch.h>
 #include <dirent.h>
 #include <errno.h>
@@ -22,7 +24,7 @@ static int collect(const char *path, char ***out, int *n)
 {
 	struct stat st;
 	if (stat(path, &st) < 0) {
-		fprintf(stderr, "netrepro: %s: %s\n", path, strerror(errno));
+		put_textf(stderr, TEXT_TERM, "netrepro: %s: %s\n", path, strerror(errno));
 		return -1;
 	}
 	if (!S_ISDIR(st.st_mode)) {
@@ -43,6 +45,19 @@ static int collect(const char *path, char ***out, int *n)
 	}
 	free(ents);
 	return rc;
+}
+
+/* A file name with a control character makes an id no one can type after
+ * -k, and a line in KTAP that is not one: such a file is refused. */
+static int name_ok(const char *path)
+{
+	for (const unsigned char *p = (const unsigned char *)path; *p; p++)
+		if (*p < 0x20 || *p == 0x7f) {
+			put_textf(stderr, TEXT_TERM, "netrepro: %s: a case file's name must not hold control characters "
+				  "(shown escaped); rename it\n", path);
+			return 0;
+		}
+	return 1;
 }
 
 /* A substring, or a glob over the whole id. Both are tried: ids hold
@@ -142,8 +157,10 @@ int suite_load(char **paths, int npaths, const char *match, struct suite *s)
 			dup = f[i].st.st_ino && f[k].st.st_dev == f[i].st.st_dev && f[k].st.st_ino == f[i].st.st_ino;
 		if (dup)
 			continue;
-		if (case_load(f[i].path, f[i].id, &s->files[s->nfiles], err) < 0) {
-			fprintf(stderr, "%s\n", err);
+		if (!name_ok(f[i].path)) {
+			bad = 1;
+		} else if (case_load(f[i].path, f[i].id, &s->files[s->nfiles], err) < 0) {
+			put_textf(stderr, TEXT_TERM, "%s\n", err);
 			bad = 1;
 		} else {
 			struct case_file *cf = &s->files[s->nfiles++];

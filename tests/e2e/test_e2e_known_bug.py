@@ -10,7 +10,7 @@ import jsonschema
 import pytest
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
-KCIDB_SCHEMA = os.path.join(ROOT, "..", "shared", "schemas", "kcidb-v5.3.schema.json")
+KCIDB_SCHEMA = os.path.join(ROOT, "tests", "reports", "schemas", "kcidb-v5.3.schema.json")
 FIX_A, FIX_B, FIX_C = "https://fix.example/a?id=1", "https://fix.example/b", "https://fix.example/c"
 
 # Every kernel this runs on gives 0 for a bind of a free port and

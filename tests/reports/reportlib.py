@@ -11,7 +11,7 @@ import pytest
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 NETREPRO = os.path.join(ROOT, "build", "netrepro")
 SCHEMA = os.path.join(ROOT, "reports", "run.schema.json")
-KCIDB_SCHEMA = os.path.join(ROOT, "..", "shared", "schemas", "kcidb-v5.3.schema.json")
+KCIDB_SCHEMA = os.path.join(ROOT, "tests", "reports", "schemas", "kcidb-v5.3.schema.json")
 PYTHON = "/usr/bin/python3"
 
 

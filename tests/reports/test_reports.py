@@ -276,3 +276,19 @@ def test_pytest_plugin_allow_exec():
     ran = subprocess.run([PYTHON, "-m", "pytest", case, "-q", "--netrepro-allow-exec"],
                          capture_output=True, text=True, cwd=ROOT)
     assert "1 passed" in ran.stdout, ran.stdout
+
+
+def test_tests_read_nothing_outside_the_repository():
+    """A clone anywhere runs `make test`: the schemas the tests validate
+    against are in the repository, and no test names a path above it."""
+    for path in (KCIDB_SCHEMA, SCHEMA):
+        assert os.path.commonpath([ROOT, os.path.realpath(path)]) == ROOT and os.path.isfile(path), path
+    needles = ("(ROOT, " + '".."', '"shared", ' + '"schemas"', "/" + "work/")
+    outside = []
+    for top, _, files in os.walk(os.path.join(ROOT, "tests")):
+        for name in files:
+            if name.endswith(".py"):
+                text = open(os.path.join(top, name)).read()
+                if any(n in text for n in needles):
+                    outside.append(os.path.join(top, name))
+    assert not outside, outside
