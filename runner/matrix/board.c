@@ -38,6 +38,8 @@ void board_tell(const struct board_tell *t, const char *fmt, ...)
 	vsnprintf(line + at, sizeof line - (size_t)at - 1, fmt, ap);
 	va_end(ap);
 	size_t n = strlen(line);
+	for (char *c = line; (c = strpbrk(c, "\r\n")); )
+		*c = ' ';       /* one line each: the parent splits on newlines */
 	line[n++] = '\n';
 	if (t->fd >= 0 && write(t->fd, line, n) < 0)
 		return;         /* the parent is gone: nobody to tell */
