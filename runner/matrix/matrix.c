@@ -428,9 +428,11 @@ static int prepare(struct plan *p, char *cache)
 	snprintf(p->work, sizeof p->work, "%s/.guests", p->cli.out);
 	if (make_dirs(p->work) < 0)
 		return fprintf(stderr, "netrepro matrix: %s: %s\n", p->work, strerror(errno)), -1;
-	/* the CPUs split between the guests that run at once */
+	/* the CPUs split between the guests that run at once; past 16 vCPUs
+	 * a TCG guest gains little, and its memory grows with them */
 	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
 	int at_once = p->cli.jobs < p->cli.nkernels ? p->cli.jobs : p->cli.nkernels;
+	cpus = cpus / at_once > 16 ? 16 * at_once : cpus;
 	p->progress = isatty(1) && isatty(2);
 	p->guest = (struct guest_opts){ .netrepro = p->self, .paths = p->paths, .npaths = p->npaths,
 					.cpus = cpus > at_once ? (int)(cpus / at_once) : 1,
