@@ -159,9 +159,11 @@ static json_t *failed_record(const struct kernel *k, const char *accel, const ch
 	return rec;
 }
 
-/* `run` on this kernel; its KTAP read as it comes, for the board. */
+/* `run` on this kernel; with a board, its KTAP read as it comes, and its
+ * stderr (a terminal's: it would draw its own progress line into the
+ * board) into errlog. */
 static int run_host(const char *path, char **paths, int npaths, double timeout_s,
-		    const struct board_tell *tell)
+		    const struct board_tell *tell, const char *errlog)
 {
 	char timeout[32];
 	snprintf(timeout, sizeof timeout, "%g", timeout_s);
@@ -181,6 +183,8 @@ static int run_host(const char *path, char **paths, int npaths, double timeout_s
 	if (pid == 0) {
 		prctl(PR_SET_PDEATHSIG, SIGKILL);
 		if (ktap[1] >= 0 ? dup2(ktap[1], 1) < 0 : !freopen("/dev/null", "w", stdout))
+			_exit(127);
+		if (tell && !freopen(errlog, "w", stderr))
 			_exit(127);
 		execv("/proc/self/exe", argv);
 		_exit(127);
@@ -225,10 +229,14 @@ static int run_one(const struct plan *p, const struct kernel *k, const struct bo
 	snprintf(path, sizeof path, "%s/%s.json", p->cli.out, k->name);
 	double t0 = clock_now();
 	if (k->host) {
-		int rc = run_host(path, p->paths, p->npaths, p->cli.timeout_s, tell);
+		char errlog[PATH_MAX + 200];
+		snprintf(errlog, sizeof errlog, "%s/%s.stderr", p->work, k->name);
+		int rc = run_host(path, p->paths, p->npaths, p->cli.timeout_s, tell, errlog);
 		json_t *rec = tell ? record_load(path, (char[256]){ 0 }, 256) : NULL;
 		if (rec)
 			board_done(tell, rec, clock_now() - t0);
+		else if (tell)
+			board_tell(tell, "failed: run exited with status %d (%s)", rc, errlog);
 		json_decref(rec);
 		return rc == 2 ? 1 : 0;
 	}

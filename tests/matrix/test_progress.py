@@ -84,6 +84,9 @@ def test_progress_per_guest_on_a_terminal(netrepro, project, tmp_path):
     on_host = states(text, "host")
     assert "running 5/5" in on_host and re.match(r"done in [\d.]+ s: 5 PASS$", on_host[-1]), on_host
 
+    # the host's `run` draws no line of its own into the board
+    assert not re.search(r"\[\d+/5\]", text), text
+
     # never wider than the screen: a wrapped line would be left behind
     for frame in re.findall(r"\x1b\[K([^\r\n\x1b]*)", text):
         assert len(frame) <= COLUMNS - 1, frame
