@@ -127,23 +127,29 @@ static void write_init_head(FILE *f, const char *accel)
 		   "export NETREPRO_ACCEL=%s HOME=/tmp PATH=/bin\n", accel);
 }
 
+/* The run, its KTAP read by awk for one short line per case on the record
+ * port (the host's progress), then the record and the captures, gzipped:
+ * the UART is what a guest's run spends most of its time on otherwise. */
 static void write_init_run(FILE *f, const struct guest_opts *o)
 {
 	char cwd[4096];
 	fprintf(f, "cd ");
 	sh_quote(f, getcwd(cwd, sizeof cwd) ? cwd : "/");
-	fprintf(f, " || fail RUN-FAILED cd\n/netrepro/netrepro run -j 1 --timeout %g --json /tmp/run.json"
-		" --captures " GUEST_CAPTURES, o->case_timeout_s);
+	fprintf(f, " || fail RUN-FAILED cd\n{ /netrepro/netrepro run -j %d --timeout %g --json /tmp/run.json"
+		" --captures " GUEST_CAPTURES, o->cpus > 0 ? o->cpus : 1, o->case_timeout_s);
 	for (int i = 0; i < o->npaths; i++) {
 		fputc(' ', f);
 		sh_quote(f, o->paths[i]);
 	}
-	fprintf(f, " > /tmp/ktap 2> /tmp/err\nrc=$?\n"
+	fprintf(f, " 2> /tmp/err; echo $? > /tmp/rc; } | $B awk '/^(not )?ok [0-9]/"
+		   " { print \"" MARK "CASE \" ++n \" \" $1; fflush() }' > $out\n"
+		   "rc=$($B cat /tmp/rc)\n"
 		   "[ -s /tmp/run.json ] || fail RUN-FAILED rc=$rc\n"
-		   "{ echo \"" MARK "RECORD-BEGIN rc=$rc\"; $B base64 /tmp/run.json;"
-		   " echo \"" MARK "RECORD-END $($B wc -c < /tmp/run.json)\"; } > $out\n"
+		   "$B gzip -c /tmp/run.json > /tmp/run.gz || fail RUN-FAILED gzip\n"
+		   "{ echo \"" MARK "RECORD-BEGIN rc=$rc\"; $B base64 /tmp/run.gz;"
+		   " echo \"" MARK "RECORD-END $($B wc -c < /tmp/run.gz)\"; } > $out\n"
 		   /* the packet captures, as one tar, after the record */
-		   "if [ -d " GUEST_CAPTURES " ]; then $B tar -C " GUEST_CAPTURES " -cf /tmp/caps.tar . &&"
+		   "if [ -d " GUEST_CAPTURES " ]; then $B tar -C " GUEST_CAPTURES " -cf - . | $B gzip -c > /tmp/caps.tar &&"
 		   " { echo \"" MARK "CAPTURES-BEGIN\"; $B base64 /tmp/caps.tar;"
 		   " echo \"" MARK "CAPTURES-END $($B wc -c < /tmp/caps.tar)\"; } > $out; fi\n"
 		   "$B poweroff -f\n");
@@ -191,17 +197,22 @@ static int write_initramfs(const struct kernel *k, const struct guest_opts *o, c
 	return rc;
 }
 
-/* Starts QEMU; returns its pid. */
-static pid_t qemu_start(const struct kernel *k, const char *accel, const char *initrd,
+/* Starts QEMU; returns its pid. TCG translates on a thread per vCPU
+ * (thread=multi), so a guest with the CPUs no other guest uses runs its
+ * cases side by side, as `run -j` does on the host. */
+static pid_t qemu_start(const struct kernel *k, const char *accel, int cpus, const char *initrd,
 			const char *con, const char *rec)
 {
-	char serial0[4200], serial1[4200];
+	char serial0[4200], serial1[4200], smp[16], mem[16];
 	snprintf(serial0, sizeof serial0, "file:%s", con);
 	snprintf(serial1, sizeof serial1, "file:%s", rec);
+	cpus = cpus > 0 ? cpus : 1;
+	snprintf(smp, sizeof smp, "%d", cpus);
+	snprintf(mem, sizeof mem, "%d", cpus > 2 ? 256 * cpus : 512);
 	int tcg = !strcmp(accel, "tcg");
-	char *argv[] = { "qemu-system-x86_64", "-accel", (char *)accel, "-cpu", tcg ? "max" : "kvm64",
-			 "-m", "512", "-smp", "1", "-display", "none", "-nodefaults", "-no-reboot",
-			 "-kernel", (char *)k->image, "-initrd", (char *)initrd,
+	char *argv[] = { "qemu-system-x86_64", "-accel", tcg ? "tcg,thread=multi" : (char *)accel,
+			 "-cpu", tcg ? "max" : "kvm64", "-m", mem, "-smp", smp, "-display", "none",
+			 "-nodefaults", "-no-reboot", "-kernel", (char *)k->image, "-initrd", (char *)initrd,
 			 "-append", "console=ttyS0 panic=-1 oops=panic quiet loglevel=4 mitigations=off",
 			 "-serial", serial0, "-serial", serial1, NULL };
 	pid_t pid = fork();
@@ -246,12 +257,67 @@ static int file_has(const char *path, const char *needle)
 	return found;
 }
 
+/* The record port read as it grows, while the guest runs: the lines its
+ * init writes as it boots and as each case ends, told to o->progress. */
+struct watch {
+	const struct guest_opts *o;
+	const char *path;
+	int fd;
+	enum guest_phase phase;
+	int done, failed;
+	char line[128];
+	size_t n;
+	int long_line;          /* base64, or nothing of ours */
+};
+
+static void watch_line(struct watch *w, const char *s)
+{
+	static const char booted[] = MARK "BOOTED", one[] = MARK "CASE ", sending[] = MARK "RECORD-BEGIN";
+	if (!strncmp(s, booted, strlen(booted))) {
+		w->phase = GUEST_RUNNING;
+	} else if (!strncmp(s, one, strlen(one))) {
+		w->done = atoi(s + strlen(one));
+		w->failed += !!strstr(s + strlen(one), " not");
+	} else if (!strncmp(s, sending, strlen(sending))) {
+		w->phase = GUEST_SENDING;
+	} else {
+		return;
+	}
+	w->o->progress(w->o->progress_arg, w->phase, w->done, w->failed);
+}
+
+static void watch_read(struct watch *w)
+{
+	char buf[4096];
+	ssize_t got;
+	if (!w || !w->o->progress || w->phase == GUEST_SENDING)
+		return;
+	if (w->fd < 0 && (w->fd = open(w->path, O_RDONLY | O_CLOEXEC)) < 0)
+		return;         /* QEMU has not made it yet */
+	while ((got = read(w->fd, buf, sizeof buf)) > 0)
+		for (ssize_t i = 0; i < got; i++) {
+			if (buf[i] == '\n') {
+				w->line[w->n] = '\0';
+				if (!w->long_line)
+					watch_line(w, w->line);
+				w->n = 0;
+				w->long_line = 0;
+			} else if (w->n + 1 < sizeof w->line) {
+				w->line[w->n++] = buf[i];
+			} else {
+				w->long_line = 1;
+			}
+		}
+}
+
 /* Waits for pid until deadline; kills it when a probe (booted_by > 0) sees
  * no boot marker by then. 0 exited, 1 killed at the deadline. */
-static int qemu_wait(pid_t pid, double deadline, double booted_by, const char *rec, int *exit_status)
+static int qemu_wait(pid_t pid, double deadline, double booted_by, const char *rec,
+		     struct watch *w, int *exit_status)
 {
 	int status;
 	for (;;) {
+		watch_read(w);
 		pid_t r = waitpid(pid, &status, WNOHANG);
 		if (r == pid || (r < 0 && errno != EINTR)) {
 			*exit_status = r == pid && WIFEXITED(status) ? WEXITSTATUS(status) : -1;
@@ -292,39 +358,6 @@ static char *console_tail(const char *con, int lines)
 	return tail;
 }
 
-static json_t *parse_record(const char *rec, char *err, size_t len)
-{
-	char *s = read_text(rec), *begin = strstr(s, MARK "RECORD-BEGIN");
-	char *end = begin ? strstr(begin, MARK "RECORD-END ") : NULL;
-	json_t *j = NULL;
-	if (!begin || !end) {
-		char *why = strstr(s, MARK "MODULE-FAILED") ? strstr(s, MARK "MODULE-FAILED")
-			  : strstr(s, MARK "RUN-FAILED");
-		snprintf(err, len, "%s", why ? why + strlen(MARK) : strstr(s, MARK "BOOTED")
-			 ? "the guest booted but sent no record" : "the guest did not boot");
-		err[strcspn(err, "\r\n")] = '\0';
-		char *detail = why ? strchr(why, '\n') : NULL;
-		if (detail && detail[1] && strncmp(detail + 1, MARK, strlen(MARK))) {
-			size_t at = strlen(err);
-			snprintf(err + at, len - at, ": %.*s", (int)strcspn(detail + 1, "\r\n"), detail + 1);
-		}
-		free(s);
-		return NULL;
-	}
-	char *data = strchr(begin, '\n') + 1;
-	unsigned char *raw = malloc((size_t)(end - data) + 1);
-	long n = base64_decode(data, (size_t)(end - data), raw);
-	long want = atol(end + strlen(MARK "RECORD-END "));
-	json_error_t je;
-	if (n < 0 || n != want)
-		snprintf(err, len, "the record came back damaged (%ld of %ld bytes)", n, want);
-	else if (!(j = json_loadb((char *)raw, (size_t)n, 0, &je)))
-		snprintf(err, len, "the record is not JSON: %s", je.text);
-	free(raw);
-	free(s);
-	return j;
-}
-
 /* The text between MARK what-BEGIN and MARK what-END N in s, decoded: N
  * bytes into *out (allocated), or -1 when absent or damaged. */
 static long marked_block(const char *s, const char *what, unsigned char **out)
@@ -345,6 +378,56 @@ static long marked_block(const char *s, const char *what, unsigned char **out)
 		return -1;
 	}
 	return n;
+}
+
+/* Why a guest sent no record, from what it did send. */
+static void no_record(const char *s, char *err, size_t len)
+{
+	const char *why = strstr(s, MARK "MODULE-FAILED") ? strstr(s, MARK "MODULE-FAILED")
+			: strstr(s, MARK "RUN-FAILED");
+	snprintf(err, len, "%s", why ? why + strlen(MARK) : strstr(s, MARK "BOOTED")
+		 ? "the guest booted but sent no record" : "the guest did not boot");
+	err[strcspn(err, "\r\n")] = '\0';
+	const char *detail = why ? strchr(why, '\n') : NULL;
+	if (detail && detail[1] && strncmp(detail + 1, MARK, strlen(MARK))) {
+		size_t at = strlen(err);
+		snprintf(err + at, len - at, ": %.*s", (int)strcspn(detail + 1, "\r\n"), detail + 1);
+	}
+}
+
+/* n bytes of gzip, unpacked by the host's gzip through the file gz. */
+static char *gunzip(const unsigned char *raw, long n, const char *gz, size_t *out)
+{
+	FILE *f = fopen(gz, "wb");
+	int ok = f && fwrite(raw, 1, (size_t)n, f) == (size_t)n;
+	if (f && fclose(f))
+		ok = 0;
+	char *const argv[] = { "gzip", "-dc", (char *)gz, NULL };
+	char *text = ok ? capture(argv, out) : NULL;
+	unlink(gz);
+	return text;
+}
+
+static json_t *parse_record(const char *rec, const char *gz, char *err, size_t len)
+{
+	char *s = read_text(rec), *text = NULL;
+	unsigned char *raw = NULL;
+	long n = marked_block(s, "RECORD", &raw);
+	size_t tlen = 0;
+	json_t *j = NULL;
+	json_error_t je;
+	if (n < 0 && !strstr(s, MARK "RECORD-END "))
+		no_record(s, err, len);
+	else if (n < 0)
+		snprintf(err, len, "the record came back damaged (its base64 or its length)");
+	else if (!(text = gunzip(raw, n, gz, &tlen)))
+		snprintf(err, len, "the record came back damaged (gzip cannot unpack its %ld bytes)", n);
+	else if (!(j = json_loadb(text, tlen, 0, &je)))
+		snprintf(err, len, "the record is not JSON: %s", je.text);
+	free(text);
+	free(raw);
+	free(s);
+	return j;
 }
 
 /* Each capture of the record: its file renamed from the guest's folder to
@@ -414,8 +497,9 @@ static void scratch(const struct guest_opts *o, const struct kernel *k, const ch
 json_t *guest_run(const struct kernel *k, const struct guest_opts *o, char **console,
 		  char *err, size_t len)
 {
-	char initrd[4400], con[4400], rec[4400];
+	char initrd[4400], con[4400], rec[4400], gz[4400];
 	scratch(o, k, "initrd", initrd, sizeof initrd);
+	scratch(o, k, "record.gz", gz, sizeof gz);
 	scratch(o, k, "console.log", con, sizeof con);
 	scratch(o, k, "serial1.log", rec, sizeof rec);
 	*console = NULL;
@@ -424,13 +508,18 @@ json_t *guest_run(const struct kernel *k, const struct guest_opts *o, char **con
 	unlink(con);
 	unlink(rec);
 	double t0 = clock_now();
-	pid_t pid = qemu_start(k, o->accel, initrd, con, rec);
+	pid_t pid = qemu_start(k, o->accel, o->cpus, initrd, con, rec);
 	if (pid < 0) {
 		snprintf(err, len, "cannot start qemu-system-x86_64: %s", strerror(errno));
 		return NULL;
 	}
-	int status = 0, killed = qemu_wait(pid, t0 + o->timeout_s, 0, rec, &status);
-	json_t *j = parse_record(rec, err, len);
+	struct watch w = { .o = o, .path = rec, .fd = -1 };
+	if (o->progress)
+		o->progress(o->progress_arg, GUEST_BOOTING, 0, 0);
+	int status = 0, killed = qemu_wait(pid, t0 + o->timeout_s, 0, rec, &w, &status);
+	if (w.fd >= 0)
+		close(w.fd);
+	json_t *j = parse_record(rec, gz, err, len);
 	if (!j && !killed && !file_has(rec, MARK "BOOTED")) {
 		size_t at = strlen(err);
 		snprintf(err + at, len - at, " (qemu exited with status %d after %.1f s)", status, clock_now() - t0);
@@ -443,8 +532,9 @@ json_t *guest_run(const struct kernel *k, const struct guest_opts *o, char **con
 	else
 		carry_captures(rec, o, k, j);
 	if (j)
-		json_object_set_new(j, "guest", json_pack("{s:s, s:s, s:f}", "accel", o->accel,
-							  "kernel", k->name, "wall_s", clock_now() - t0));
+		json_object_set_new(j, "guest", json_pack("{s:s, s:s, s:f, s:i}", "accel", o->accel,
+							  "kernel", k->name, "wall_s", clock_now() - t0,
+							  "cpus", o->cpus > 0 ? o->cpus : 1));
 	return j;
 }
 
@@ -461,11 +551,11 @@ int guest_kvm_works(const struct kernel *k, const struct guest_opts *o)
 	if (write_initramfs(k, &probe, "kvm", initrd, err, sizeof err) < 0)
 		return 0;
 	unlink(rec);
-	pid_t pid = qemu_start(k, "kvm", initrd, con, rec);
+	pid_t pid = qemu_start(k, "kvm", 1, initrd, con, rec);
 	if (pid < 0)
 		return 0;
 	double t0 = clock_now();
 	int status;
-	qemu_wait(pid, t0 + 10, t0 + 3, rec, &status);
+	qemu_wait(pid, t0 + 10, t0 + 3, rec, NULL, &status);
 	return file_has(rec, MARK "BOOTED");
 }

@@ -1,13 +1,17 @@
 /* guest: run cases on another kernel, in a QEMU guest booted from an
  * initramfs we write ourselves. No 9p, no virtiofs: everything the run needs
  * travels in the initramfs, and the record comes back on a serial port of its
- * own (ttyS1), base64 between two marker lines, so kernel messages (which go
- * to ttyS0) cannot mix into it. */
+ * own (ttyS1), gzipped and base64 between two marker lines, so kernel
+ * messages (which go to ttyS0) cannot mix into it. An emulated UART is slow
+ * (a megabyte takes seconds under TCG), so what crosses it is small: a
+ * short line as each case ends, then the compressed record. */
 #ifndef NETREPRO_GUEST_H
 #define NETREPRO_GUEST_H
 
 #include <jansson.h>
 #include <stddef.h>
+
+#include "scheduler.h"
 
 #define GUEST_ERRLEN 512
 
@@ -50,6 +54,13 @@ int cpio_close(struct cpio *c);                          /* writes the trailer *
 /* Decodes base64 text (whitespace ignored); -1 on a bad character. */
 long base64_decode(const char *in, size_t n, unsigned char *out);
 
+/* What a guest is doing, for a progress line. */
+enum guest_phase {
+	GUEST_BOOTING,
+	GUEST_RUNNING,          /* `done` cases over, `failed` of them not ok */
+	GUEST_SENDING,          /* the run is over; the record is on its way */
+};
+
 struct guest_opts {
 	const char *netrepro;   /* the binary to carry in */
 	char **paths;           /* case files and folders, as given */
@@ -61,12 +72,45 @@ struct guest_opts {
 	double case_timeout_s;
 	const char *workdir;    /* scratch space for the initramfs and logs */
 	const char *out;        /* where the records go: a guest's captures land in OUT/<kernel>.captures/ */
+	int cpus;               /* vCPUs, and the guest's `run -j` */
+	/* Told, when not NULL, as the guest moves on: each case's end is
+	 * streamed from the guest while it runs. */
+	void (*progress)(void *arg, enum guest_phase phase, int done, int failed);
+	void *progress_arg;
 };
 
 /* Boots k and runs the cases. Returns the guest's run record, or NULL with
  * why in err and the console's last lines in *console (caller frees). */
 json_t *guest_run(const struct kernel *k, const struct guest_opts *o, char **console,
 		  char *err, size_t len);
+
+/* The matrix's line per kernel on a terminal (board.c): the children that
+ * run the kernels tell, through one pipe, and the parent draws. */
+struct board {
+	const char *const *names;
+	int n, width;
+	char (*text)[160];      /* what each kernel's line says now */
+	int fd[2];
+	char buf[4096];         /* what was read of a line not yet whole */
+	size_t len;
+	struct progress shown;
+};
+
+/* A child's end: kernel `index` of the board, which runs ncases cases. */
+struct board_tell {
+	int fd, index, ncases;
+};
+
+int board_open(struct board *b, const char *const *names, int n);
+/* Waits up to wait_ms for news, and redraws for each line of it. */
+void board_read(struct board *b, int wait_ms);
+/* Takes the lines off the screen. */
+void board_close(struct board *b);
+void board_tell(const struct board_tell *t, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* A guest_opts progress callback; arg is a struct board_tell. */
+void board_guest_progress(void *arg, enum guest_phase phase, int done, int failed);
+/* The verdict of a kernel's record: its statuses counted, or the error. */
+void board_done(const struct board_tell *t, json_t *rec, double wall_s);
 
 /* 1 when KVM boots kernel k here (a short probe), else 0. */
 int guest_kvm_works(const struct kernel *k, const struct guest_opts *o);

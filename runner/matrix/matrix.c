@@ -1,5 +1,6 @@
 /* `netrepro matrix`: the same cases on several kernels, one QEMU guest each
  * (and `host` on the running kernel), then a case x kernel report. */
+#include "clock.h"
 #include "commands.h"
 #include "env.h"
 #include "guest.h"
@@ -9,6 +10,7 @@
 #include "version.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <limits.h>
 #include <stdio.h>
@@ -157,12 +159,16 @@ static json_t *failed_record(const struct kernel *k, const char *accel, const ch
 	return rec;
 }
 
-static int run_host(const char *path, char **paths, int npaths, double timeout_s)
+/* `run` on this kernel; with a board, its KTAP read as it comes, and its
+ * stderr (a terminal's: it would draw its own progress line into the
+ * board) into errlog. */
+static int run_host(const char *path, char **paths, int npaths, double timeout_s,
+		    const struct board_tell *tell, const char *errlog)
 {
 	char timeout[32];
 	snprintf(timeout, sizeof timeout, "%g", timeout_s);
 	char **argv = calloc((size_t)npaths + 8, sizeof *argv);
-	int a = 0;
+	int a = 0, ktap[2] = { -1, -1 };
 	argv[a++] = "netrepro";
 	argv[a++] = "run";
 	argv[a++] = "--timeout";
@@ -171,14 +177,32 @@ static int run_host(const char *path, char **paths, int npaths, double timeout_s
 	argv[a++] = (char *)path;
 	for (int i = 0; i < npaths; i++)
 		argv[a++] = paths[i];
+	if (tell && pipe2(ktap, O_CLOEXEC) < 0)
+		ktap[0] = ktap[1] = -1;
 	pid_t pid = fork();
 	if (pid == 0) {
 		prctl(PR_SET_PDEATHSIG, SIGKILL);
-		if (!freopen("/dev/null", "w", stdout))
+		if (ktap[1] >= 0 ? dup2(ktap[1], 1) < 0 : !freopen("/dev/null", "w", stdout))
+			_exit(127);
+		if (tell && !freopen(errlog, "w", stderr))
 			_exit(127);
 		execv("/proc/self/exe", argv);
 		_exit(127);
 	}
+	if (ktap[1] >= 0)
+		close(ktap[1]);
+	FILE *f = ktap[0] >= 0 ? fdopen(ktap[0], "r") : NULL;
+	char line[1024];
+	int done = 0, failed = 0;
+	if (f)
+		board_guest_progress((void *)tell, GUEST_RUNNING, 0, 0);
+	while (f && fgets(line, sizeof line, f))
+		if (!strncmp(line, "ok ", 3) || !strncmp(line, "not ok ", 7)) {
+			failed += line[0] == 'n';
+			board_guest_progress((void *)tell, GUEST_RUNNING, ++done, failed);
+		}
+	if (f)
+		fclose(f);
 	int status = 0;
 	waitpid(pid, &status, 0);
 	free(argv);
@@ -194,24 +218,42 @@ struct plan {
 	struct guest_opts guest;
 	char self[PATH_MAX];
 	char work[PATH_MAX];     /* initramfs images and console logs: DIR/.guests */
+	int progress;           /* a line per kernel on the terminal */
 };
 
-/* One kernel, in a child process: its record into OUT/<name>.json. */
-static int run_one(const struct plan *p, const struct kernel *k)
+/* One kernel, in a child process: its record into OUT/<name>.json; tell
+ * (or NULL) hears how it goes. */
+static int run_one(const struct plan *p, const struct kernel *k, const struct board_tell *tell)
 {
 	char path[PATH_MAX + 200];
 	snprintf(path, sizeof path, "%s/%s.json", p->cli.out, k->name);
-	if (k->host)
-		return run_host(path, p->paths, p->npaths, p->cli.timeout_s) == 2 ? 1 : 0;
+	double t0 = clock_now();
+	if (k->host) {
+		char errlog[PATH_MAX + 200];
+		snprintf(errlog, sizeof errlog, "%s/%s.stderr", p->work, k->name);
+		int rc = run_host(path, p->paths, p->npaths, p->cli.timeout_s, tell, errlog);
+		json_t *rec = tell ? record_load(path, (char[256]){ 0 }, 256) : NULL;
+		if (rec)
+			board_done(tell, rec, clock_now() - t0);
+		else if (tell)
+			board_tell(tell, "failed: run exited with status %d (%s)", rc, errlog);
+		json_decref(rec);
+		return rc == 2 ? 1 : 0;
+	}
 	char err[GUEST_ERRLEN] = "", *console = NULL;
 	json_t *rec = NULL;
+	struct guest_opts g = p->guest;
+	g.progress = tell ? board_guest_progress : NULL;
+	g.progress_arg = (void *)tell;
 	if (k->error[0])
 		snprintf(err, sizeof err, "%s", k->error);
 	else
-		rec = guest_run(k, &p->guest, &console, err, sizeof err);
+		rec = guest_run(k, &g, &console, err, sizeof err);
 	if (!rec)
 		rec = failed_record(k, p->guest.accel, err, console, &p->suite);
 	free(console);
+	if (tell)
+		board_done(tell, rec, clock_now() - t0);
 	char werr[PATH_MAX + 300];
 	int rc = record_write(rec, path, werr, sizeof werr);
 	if (rc < 0)     /* a full disk: said here, where its errno is known */
@@ -220,24 +262,44 @@ static int run_one(const struct plan *p, const struct kernel *k)
 	return rc < 0 ? 1 : 0;
 }
 
+/* Each kernel in a child, at most -j at a time; on a terminal, the board
+ * shows how each goes, else a line as each starts. */
 static void run_all(const struct plan *p)
 {
 	int running = 0, next = 0, n = p->cli.nkernels;
+	const char **names = calloc((size_t)n, sizeof *names);
+	struct board b = { .fd = { -1, -1 } };
+	for (int i = 0; names && i < n; i++)
+		names[i] = p->kernels[i].name;
+	int board = p->progress && names && board_open(&b, names, n) == 0;
 	while (next < n || running) {
 		while (next < n && running < p->cli.jobs) {
-			const struct kernel *k = &p->kernels[next++];
-			fprintf(stderr, "netrepro matrix: %s: %s\n", k->name,
-				k->host ? "running on this kernel" : p->guest.accel);
+			const struct kernel *k = &p->kernels[next];
+			struct board_tell tell = { .fd = b.fd[1], .index = next++, .ncases = p->suite.n };
+			if (!board)
+				fprintf(stderr, "netrepro matrix: %s: %s\n", k->name,
+					k->host ? "running on this kernel" : p->guest.accel);
 			pid_t pid = fork();
 			if (pid == 0) {
 				prctl(PR_SET_PDEATHSIG, SIGKILL);
-				_exit(run_one(p, k));
+				if (board)
+					board_tell(&tell, "%s", k->host ? "starting" : "making its initramfs");
+				_exit(run_one(p, k, board ? &tell : NULL));
 			}
 			running += pid > 0;
 		}
-		if (running && wait(NULL) > 0)
+		if (board)
+			board_read(&b, 200);
+		if (!board && running && wait(NULL) > 0)
+			running--;
+		while (board && running && waitpid(-1, NULL, WNOHANG) > 0)
 			running--;
 	}
+	if (board) {
+		board_read(&b, 0);
+		board_close(&b);
+	}
+	free(names);
 }
 
 static const char *case_status(const json_t *rec, const char *id)
@@ -378,7 +440,14 @@ static int prepare(struct plan *p, char *cache)
 	snprintf(p->work, sizeof p->work, "%s/.guests", p->cli.out);
 	if (make_dirs(p->work) < 0)
 		return fprintf(stderr, "netrepro matrix: %s: %s\n", p->work, strerror(errno)), -1;
+	/* the CPUs split between the guests that run at once; past 16 vCPUs
+	 * a TCG guest gains little, and its memory grows with them */
+	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+	int at_once = p->cli.jobs < p->cli.nkernels ? p->cli.jobs : p->cli.nkernels;
+	cpus = cpus / at_once > 16 ? 16 * at_once : cpus;
+	p->progress = isatty(1) && isatty(2);
 	p->guest = (struct guest_opts){ .netrepro = p->self, .paths = p->paths, .npaths = p->npaths,
+					.cpus = cpus > at_once ? (int)(cpus / at_once) : 1,
 					.files = files, .nfiles = nfiles, .accel = "tcg",
 					.timeout_s = p->cli.guest_timeout_s,
 					.case_timeout_s = p->cli.timeout_s, .workdir = p->work,

@@ -14,7 +14,6 @@
 #include <string.h>
 #include <sys/wait.h>
 #include <time.h>
-#include <sys/ioctl.h>
 #include <unistd.h>
 
 enum { JOB_WAITING, JOB_RUNNING, JOB_OVER };
@@ -97,34 +96,6 @@ static void finish(struct job *j, const struct sched_opts *o)
 	free(j->buf);
 }
 
-/* The progress line on a terminal's stderr: "[3/8] seed/x", cut to the
- * screen's width so that it never wraps into a second line. */
-static void progress(const struct sched_opts *o, int done, int n, const char *id)
-{
-	if (!o->progress)
-		return;
-	struct winsize ws;
-	int width = ioctl(2, TIOCGWINSZ, &ws) == 0 && ws.ws_col > 10 ? ws.ws_col - 1 : 79;
-	char line[512], *shown = text_dup(id ? id : "", TEXT_TERM);
-	snprintf(line, sizeof line, "[%d/%d] %s", done, n, shown ? shown : "");
-	free(shown);
-	/* bytes for columns: short of the width with UTF-8, never past it */
-	size_t len = strlen(line);
-	line[utf8_whole(line, len < (size_t)width ? len : (size_t)width)] = '\0';
-	fprintf(stderr, "\r\033[K%s", line);
-	fflush(stderr);
-}
-
-/* Before a result line goes to stdout: the progress line off the screen
- * (stdout may be the same terminal), so the two never mix. */
-static void progress_clear(const struct sched_opts *o)
-{
-	if (o->progress) {
-		fprintf(stderr, "\r\033[K");
-		fflush(stderr);
-	}
-}
-
 struct sched {
 	struct scenario *const *sc;
 	int n;
@@ -134,14 +105,25 @@ struct sched {
 	int *active;            /* the cases started and not over */
 	int nactive, finished, reported;
 	struct spawner sp;
+	struct progress line;
 };
+
+/* The progress line on a terminal's stderr: "[3/8] seed/x". */
+static void progress(struct sched *S, const char *id)
+{
+	if (!S->o->progress)
+		return;
+	char text[512];
+	snprintf(text, sizeof text, "[%d/%d] %s", S->finished, S->n, id ? id : "");
+	progress_draw(&S->line, (const char *const[]){ text }, 1);
+}
 
 static void over(struct sched *S, int index, json_t *rec)
 {
 	S->recs[index] = rec;
 	S->job[index].state = JOB_OVER;
 	S->finished++;
-	progress(S->o, S->finished, S->n, NULL);
+	progress(S, NULL);
 }
 
 /* A case that got no worker (pipe or fork failed, no spawner) is an ERROR;
@@ -163,7 +145,7 @@ static void started(struct sched *S, const struct spawner_event *ev)
 	j->start = clock_now();
 	j->rec = sched_case_base(S->sc[ev->index]);
 	S->active[S->nactive++] = ev->index;
-	progress(S->o, S->finished, S->n, S->sc[ev->index]->id);
+	progress(S, S->sc[ev->index]->id);
 }
 
 /* What the spawner said. When it is gone, every running case without an
@@ -250,10 +232,11 @@ static void report_ready(struct sched *S)
 {
 	for (; S->reported < S->n && S->recs[S->reported]; S->reported++)
 		if (S->o->done) {
-			progress_clear(S->o);
+			if (S->o->progress)	/* stdout may be the same terminal */
+				progress_erase(&S->line);
 			S->o->done(S->o->arg, S->reported, S->recs[S->reported]);
 			fflush(stdout);
-			progress(S->o, S->finished, S->n, NULL);
+			progress(S, NULL);
 		}
 }
 
@@ -279,7 +262,7 @@ void sched_run(struct scenario *const *sc, int n, const struct sched_opts *o, js
 		spawner_kill(&S.sp, S.active[a]);       /* stopped: nothing left running */
 	spawner_close(&S.sp);
 	if (o->progress)
-		fprintf(stderr, "\r\033[K");
+		progress_erase(&S.line);
 	free(S.active);
 	free(S.job);
 }

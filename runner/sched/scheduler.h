@@ -24,6 +24,15 @@ struct sched_opts {
 	volatile int *stop;
 };
 
+/* Status lines at the foot of a terminal's stderr, redrawn in place (each
+ * cut to the screen's width, so none wraps); shown: how many are on the
+ * screen now, 0 at first. Erase them before anything else is printed. */
+struct progress {
+	int shown;
+};
+void progress_draw(struct progress *p, const char *const *lines, int n);
+void progress_erase(struct progress *p);
+
 /* The case record without results: id, file, title, refs, variant. */
 json_t *sched_case_base(const struct scenario *sc);
 

@@ -175,6 +175,8 @@ def test_debian_kernel_in_a_guest(nr, tmp_path, host_matrix, seed_ids, validate)
     assert env["platform"]["virt"] == "qemu-" + g["accel"]
     assert g["kernel"] == FLAVOUR
     assert not g.get("error"), g.get("error")
+    # the only guest: every CPU of this machine, and `run -j` to match
+    assert g["cpus"] == os.cpu_count(), g
     status = {c["id"]: c["status"] for c in rec["cases"]}
     assert sorted(status) == sorted(seed_ids)
     assert {cid: s for cid, s in status.items() if s != "PASS"} == {}, "not every seed case passed"
