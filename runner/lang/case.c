@@ -173,9 +173,14 @@ int case_load(const char *path, const char *id_base, struct case_file *out, char
 {
 	*out = (struct case_file){ 0 };
 	struct parser p = { .file = path, .err = err, .host = -1 };
-	char *text = read_file(path);
-	if (!text) {
-		snprintf(err, CASE_ERRLEN, "%s:1:1: cannot read: %s", path, strerror(errno));
+	char *text, why[128];
+	size_t len;
+	if (source_read(path, &text, &len, why, sizeof why) < 0) {
+		snprintf(err, CASE_ERRLEN, "%s:1:1: cannot read: %s", path, why);
+		return -1;
+	}
+	if (source_check_text(&p, text, len) < 0) {
+		free(text);
 		return -1;
 	}
 	char idbuf[512];

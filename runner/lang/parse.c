@@ -116,35 +116,6 @@ char *next_line(struct parser *p, const char **s, int *last, int *rc)
 	}
 }
 
-char *read_file(const char *path)
-{
-	FILE *f = fopen(path, "r");
-	if (!f)
-		return NULL;
-	size_t cap = 4096, len = 0;
-	char *buf = malloc(cap);
-	size_t got;
-	while (buf && (got = fread(buf + len, 1, cap - len - 1, f)) > 0) {
-		len += got;
-		if (len + 1 == cap) {
-			char *bigger = realloc(buf, cap *= 2);
-			if (!bigger)
-				free(buf);
-			buf = bigger;
-		}
-	}
-	int failed = ferror(f), e = errno;
-	fclose(f);
-	if (buf && failed) {    /* a directory opens, then reads EISDIR */
-		free(buf);
-		errno = e;
-		return NULL;
-	}
-	if (buf)
-		buf[len] = '\0';
-	return buf;
-}
-
 int host_find(const struct scenario *sc, const char *name)
 {
 	for (int i = 0; i < sc->nhosts; i++)
@@ -678,67 +649,6 @@ static int stmt_text(struct parser *p, struct line_toks *lt, int is_title)
 }
 
 
-/* A fixture path is looked up from the including file's folder upwards, so
- * that "fixtures/pair.net" works from any depth under the project. */
-static char *find_upwards(const char *from, const char *name)
-{
-	char *dir = strdup(from), path[4096];
-	for (;;) {
-		char *d = dirname(dir);
-		snprintf(path, sizeof path, "%s/%s", d, name);
-		if (!access(path, R_OK)) {
-			free(dir);
-			return strdup(path);
-		}
-		if (!strcmp(d, "/") || !strcmp(d, "."))
-			break;
-		char *up = strdup(d);
-		free(dir);
-		dir = up;
-	}
-	free(dir);
-	return NULL;
-}
-
-/* An installed netrepro's share folder, beside its bin: PREFIX/share/netrepro. */
-static int installed_share(char *buf, size_t len)
-{
-	char exe[4096];
-	ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
-	if (n <= 0)
-		return -1;
-	exe[n] = '\0';
-	char *slash = strrchr(exe, '/');
-	if (!slash)
-		return -1;
-	*slash = '\0';
-	char raw[4200], real[4096];
-	snprintf(raw, sizeof raw, "%s/../share/netrepro", exe);
-	return snprintf(buf, len, "%s", realpath(raw, real) ? real : raw) < (int)len ? 0 : -1;
-}
-
-char *case_fixture_find(const char *case_file, const char *name, char *where, size_t len)
-{
-	char abs[4096], share[4096], path[8200];
-	char *found = NULL;
-	if (name[0] == '/')
-		found = access(name, R_OK) ? NULL : strdup(name);
-	else if (!(found = find_upwards(case_file, name)) && case_file[0] != '/' && realpath(case_file, abs))
-		/* a relative case path stops at "."; the project may be above it
-		 * (`cd cases/timewait; netrepro run x.case`) */
-		found = find_upwards(abs, name);
-	/* then the installed share folder (a case copied out of the project) */
-	int have_share = !found && name[0] != '/' && installed_share(share, sizeof share) == 0;
-	if (have_share && snprintf(path, sizeof path, "%s/%s", share, name) < (int)sizeof path &&
-	    !access(path, R_OK))
-		found = strdup(path);
-	if (!found && where)
-		snprintf(where, len, name[0] == '/' ? "no such file" :
-			 "looked from %s's folder upwards, then in %s", case_file,
-			 have_share ? share : "no installed share folder");
-	return found;
-}
-
 static int stmt_use(struct parser *p, struct line_toks *lt)
 {
 	const struct token *t = &lt->t[1];
@@ -746,15 +656,19 @@ static int stmt_use(struct parser *p, struct line_toks *lt)
 		return perr(p, lt->t[0].col, "usage: use FIXTURE-FILE");
 	if (p->use_depth >= 8)
 		return perr(p, t->col, "'use' nested too deeply (a loop of fixtures?)");
-	char where[9000];
+	if (memchr(t->text, '\0', t->len))
+		return perr(p, t->col, "a fixture name cannot hold a NUL byte");
+	char where[9000], why[128];
+	errno = 0;
 	char *path = case_fixture_find(p->file, t->text, where, sizeof where);
 	if (!path)
-		return perr(p, t->col, "cannot find fixture '%s' (%s)", t->text, where);
-	char *text = read_file(path);
-	if (!text) {
-		int e = errno;
+		return perr(p, t->col, "%s fixture '%s' (%s)", errno == EACCES ? "refusing" : "cannot find",
+			    t->text, where);
+	char *text;
+	size_t len;
+	if (source_read(path, &text, &len, why, sizeof why) < 0) {
 		free(path);
-		return perr(p, t->col, "cannot read fixture '%s': %s", t->text, strerror(e));
+		return perr(p, t->col, "cannot read fixture '%s': %s", t->text, why);
 	}
 	int n = 0;
 	while (p->files && p->files[n])
@@ -764,7 +678,7 @@ static int stmt_use(struct parser *p, struct line_toks *lt)
 	struct parser sub = *p;
 	sub.file = path;
 	sub.use_depth++;
-	int rc = parse_text(&sub, text, 1);
+	int rc = source_check_text(&sub, text, len) < 0 ? -1 : parse_text(&sub, text, 1);
 	free(text);
 	p->files = sub.files;
 	return rc;

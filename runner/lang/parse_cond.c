@@ -51,31 +51,65 @@ static int parse_cmp(struct parser *p, const struct token *t, int *i, int end, s
 			return perr(p, subj->col, "unknown condition subject '%s' (kernel, platform, privilege, or a 'vary' name)",
 				    subj->text);
 	}
-	*out = malloc(sizeof **out);
+	if (!(*out = malloc(sizeof **out)))
+		return perr(p, subj->col, "out of memory");
 	**out = c;
 	*i += 3;
 	return 0;
 }
 
-static int parse_level(struct parser *p, const struct token *t, int *i, int end, int level,
-		       struct cond **out);
+/* The state of one condition's parse: how deep the parentheses are and
+ * how many nodes the tree has, both bounded (a hostile file may nest ten
+ * thousand '(' or chain a million `or`s; each level costs stack frames
+ * here, and each node a frame of cond_eval and cond_free). */
+struct cp {
+	struct parser *p;
+	const struct token *t;
+	int end, depth, nodes;
+};
 
-static struct cond *join(int kind, struct cond *l, struct cond *r)
+static int parse_level(struct cp *c, int *i, int level, struct cond **out);
+
+static int count_node(struct cp *c, int col)
 {
-	struct cond *c = calloc(1, sizeof *c);
-	c->kind = kind;
-	c->l = l;
-	c->r = r;
-	return c;
+	if (++c->nodes <= COND_MAX_TERMS)
+		return 0;
+	return perr(c->p, col, "condition too long (more than %d terms)", COND_MAX_TERMS);
+}
+
+static struct cond *join(struct cp *c, int kind, struct cond *l, struct cond *r, int col)
+{
+	struct cond *j = count_node(c, col) < 0 ? NULL : calloc(1, sizeof *j);
+	if (!j) {
+		if (!c->p->err[0])
+			perr(c->p, col, "out of memory");
+		cond_free(l);
+		cond_free(r);
+		return NULL;
+	}
+	j->kind = kind;
+	j->l = l;
+	j->r = r;
+	return j;
 }
 
 /* primary := '(' cond ')' | cmp */
-static int parse_primary(struct parser *p, const struct token *t, int *i, int end, struct cond **out)
+static int parse_primary(struct cp *c, int *i, struct cond **out)
 {
-	if (*i >= end || !tok_is(&t[*i], "("))
-		return parse_cmp(p, t, i, end, out);
+	const struct token *t = c->t;
+	int end = c->end;
+	if (*i >= end || !tok_is(&t[*i], "(")) {
+		if (*i < end && count_node(c, t[*i].col) < 0)
+			return -1;
+		return parse_cmp(c->p, t, i, end, out);
+	}
 	int open = (*i)++;
-	if (parse_level(p, t, i, end, 0, out) < 0)
+	if (++c->depth > COND_MAX_DEPTH)
+		return perr(c->p, t[open].col, "condition nested too deeply (more than %d levels)",
+			    COND_MAX_DEPTH);
+	int rc = parse_level(c, i, 0, out);
+	c->depth--;
+	if (rc < 0)
 		return -1;
 	if (*i < end && tok_is(&t[*i], ")")) {
 		(*i)++;
@@ -83,31 +117,31 @@ static int parse_primary(struct parser *p, const struct token *t, int *i, int en
 	}
 	cond_free(*out);
 	*out = NULL;
-	return perr(p, t[*i < end ? *i : end].col, "expected ')' to close the '(' at column %d",
+	return perr(c->p, t[*i < end ? *i : end].col, "expected ')' to close the '(' at column %d",
 		    t[open].col);
 }
 
 /* level 0 := level 1 ('or' level 1)*;  level 1 := primary ('and' primary)*
  * (left-nested: a or b or c is (a or b) or c) */
-static int parse_level(struct parser *p, const struct token *t, int *i, int end, int level,
-		       struct cond **out)
+static int parse_level(struct cp *c, int *i, int level, struct cond **out)
 {
 	static const struct { const char *word; int kind; } ops[] = {
 		{ "or", COND_OR }, { "and", COND_AND },
 	};
 	if (level == 2)
-		return parse_primary(p, t, i, end, out);
-	if (parse_level(p, t, i, end, level + 1, out) < 0)
+		return parse_primary(c, i, out);
+	if (parse_level(c, i, level + 1, out) < 0)
 		return -1;
-	while (*i < end && tok_is(&t[*i], ops[level].word)) {
+	while (*i < c->end && tok_is(&c->t[*i], ops[level].word)) {
 		struct cond *rhs = NULL;
-		(*i)++;
-		if (parse_level(p, t, i, end, level + 1, &rhs) < 0) {
+		int col = c->t[(*i)++].col;
+		if (parse_level(c, i, level + 1, &rhs) < 0) {
 			cond_free(*out);
 			*out = NULL;
 			return -1;
 		}
-		*out = join(ops[level].kind, *out, rhs);
+		if (!(*out = join(c, ops[level].kind, *out, rhs, col)))
+			return -1;
 	}
 	return 0;
 }
@@ -117,6 +151,7 @@ static int parse_level(struct parser *p, const struct token *t, int *i, int end,
  * way. */
 int parse_cond(struct parser *p, const struct token *t, int *i, int end, struct cond **out)
 {
+	struct cp c = { .p = p, .t = t, .end = end };
 	*out = NULL;
-	return parse_level(p, t, i, end, 0, out);
+	return parse_level(&c, i, 0, out);
 }

@@ -62,7 +62,15 @@ char *next_line(struct parser *p, const char **s, int *last, int *rc);
 int parse_text(struct parser *p, const char *text, int fixture);
 /* Every interface an addr, set or route names exists: lo or a link's end. */
 int check_interfaces(struct parser *p);
-char *read_file(const char *path);
+/* source.c: a case or fixture file's text, read only when it is a regular
+ * file of at most SOURCE_MAX bytes: 0 with *out (NUL-terminated, *len
+ * bytes, to free), or -1 with the rule broken (or strerror) in why. */
+#define SOURCE_MAX (1 << 20)
+int source_read(const char *path, char **out, size_t *len, char *why, size_t whylen);
+/* Text read from p->file holds no NUL byte: the lines are C strings, and
+ * one would end the file early. 0, or -1 with the byte's position in
+ * p->err. */
+int source_check_text(struct parser *p, const char *text, size_t len);
 int parse_step_line(struct parser *p, struct line_toks *lt);
 /* A finished step into the block being read (it takes what st owns). */
 int push_step(struct parser *p, struct step *st);

@@ -115,3 +115,96 @@ def test_folder_without_cases(run, h, tmp_path):
     assert r.returncode == 2
     assert "no *.case" in r.stderr
     assert r.stdout == ""
+
+
+# ---- hostile input: what a case file from a ticket may hold ----
+
+def refused(run, cwd, path, line, col, words, timeout=60):
+    """`check` and `run` give one verdict: exit 2, FILE:LINE:COL first,
+    nothing run."""
+    for command in ("check", "run"):
+        r = run(command, path, cwd=cwd, timeout=timeout)
+        assert r.returncode == 2, (command, r.returncode, r.stderr[-500:])
+        prefix = "%s:%d:%d: " % (path, line, col)
+        assert r.stderr.startswith(prefix), (command, prefix, r.stderr[:500])
+        for w in words:
+            assert w in r.stderr, (command, w, r.stderr[:500])
+        assert r.stdout == "", r.stdout[:500]
+        assert len(r.stderr) < 1000, "the message is one short line"
+
+
+HEAD = 'title "hostile"\nhost a\nvary v = 1, 2\non a\n'
+
+
+def test_deep_parentheses_in_a_condition(project, run, h):
+    """Ten thousand '(' used to overflow the parser's stack (exit 139)."""
+    step = "  s = socket(INET, STREAM) = 0 when "
+    path = h.write_case(project, "e2e/parens", HEAD + step + "(" * 10000 + "v == 1" + ")" * 10000 + "\n")
+    refused(run, project, path, 5, len(step) + 65, ["nested too deeply", "64"])
+
+
+def test_long_or_chain_in_a_condition(project, run, h):
+    """200k `or` terms used to pass `check` and kill the worker, 2M to
+    crash `check` while freeing the chain: a bound, at the first term
+    past it (120k terms: the most that fits in a 1 MiB file)."""
+    step = "  s = socket(INET, STREAM) = 0 when "
+    path = h.write_case(project, "e2e/orchain", HEAD + step + " or ".join(["v==1"] * 120000) + "\n")
+    col = len(step) + 1 + len("v==1 or ") * 2048 - len("or ")   # the `or` of node 4097
+    refused(run, project, path, 5, col, ["condition too long", "4096"])
+
+
+def test_deep_parentheses_in_an_expression(project, run, h):
+    step = "  if "
+    path = h.write_case(project, "e2e/exprparens",
+                        HEAD + "  n = socket(INET, STREAM)\n" + step + "(" * 10000 + "1 == 1" + ")" * 10000 + "\n  end\n")
+    refused(run, project, path, 6, len(step) + 65, ["nested too deeply"])
+
+
+def test_nul_byte_is_an_error_at_its_column(project, run, h):
+    """A NUL used to end the file quietly: `host a\\0b` then steps ran as
+    a PASS of 0 steps."""
+    path = h.write_case(project, "e2e/nul", "")
+    with open(os.path.join(str(project), path), "wb") as f:
+        f.write(b'title "nul"\nhost a\x00b\non a\n  s = socket(INET, STREAM) = 0\n')
+    refused(run, project, path, 2, 7, ["0x00"])
+
+
+@pytest.mark.parametrize("name, words", [
+    ("/etc/shadow", ["refusing", "outside"]),
+    ("/dev/zero", ["refusing", "outside"]),
+    ("../../../../../../../../etc/passwd", ["refusing", "outside"]),
+    ("etc/passwd", ["refusing", "outside"]),      # found by the upward search at /
+])
+def test_use_outside_the_fixture_folders(project, run, h, name, words):
+    """`use` used to read any path, and print its first line in the error."""
+    path = h.write_case(project, "e2e/use-outside", 'title "x"\nuse %s\non a\n' % name)
+    refused(run, project, path, 2, 5, words, timeout=20)
+    r = run("check", path, cwd=project)
+    assert "root:" not in r.stderr, "never the file's content"
+
+
+def test_use_of_a_symlink_out_of_the_tree(project, run, h):
+    os.symlink("/etc/passwd", str(project / "fixtures" / "link.net"))
+    path = h.write_case(project, "e2e/use-link", 'title "x"\nuse fixtures/link.net\non a\n')
+    refused(run, project, path, 2, 5, ["refusing", "outside"])
+    assert "root:" not in run("check", path, cwd=project).stderr
+
+
+def test_use_of_a_fifo_or_a_large_file(project, run, h):
+    """A FIFO used to hang `check`; a fixture is a regular file of at most
+    1 MiB."""
+    os.mkfifo(str(project / "fixtures" / "fifo.net"))
+    path = h.write_case(project, "e2e/use-fifo", 'title "x"\nuse fixtures/fifo.net\non a\n')
+    refused(run, project, path, 2, 5, ["not a regular file"], timeout=20)
+    (project / "fixtures" / "huge.net").write_text("# padding\n" * 110000)
+    path = h.write_case(project, "e2e/use-huge", 'title "x"\nuse fixtures/huge.net\non a\n')
+    refused(run, project, path, 2, 5, ["larger than 1 MiB"])
+
+
+def test_case_file_not_regular(project, run, h):
+    """`check /dev/zero` used to eat memory, `check FIFO` to hang."""
+    os.mkfifo(str(project / "cases" / "fifo.case"))
+    refused(run, project, "cases/fifo.case", 1, 1, ["not a regular file"], timeout=20)
+    refused(run, "/", "/dev/zero", 1, 1, ["not a regular file"], timeout=20)
+    (project / "cases" / "huge.case").write_text("# padding\n" * 110000)
+    refused(run, project, "cases/huge.case", 1, 1, ["larger than 1 MiB"])
