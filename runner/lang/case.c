@@ -36,6 +36,10 @@ static int parse_vary(struct parser *p, struct line_toks *lt, struct dims *d)
 		return perr(p, t[0].col, "too many 'vary' lines (8 at most)");
 	if (strspn(t[1].text, "abcdefghijklmnopqrstuvwxyz0123456789_") != t[1].len || t[1].len >= CASE_NAME)
 		return perr(p, t[1].col, "bad variant name '%s' (lower-case letters, digits, '_')", t[1].text);
+	if (cond_subject(t[1].text) != SUBJ_VARIANT)
+		/* `when kernel == 1` would read the running kernel, never this */
+		return perr(p, t[1].col, "'%s' is a name conditions read from the platform: "
+			    "vary another name", t[1].text);
 	for (int i = 0; i < d->n; i++)
 		if (!strcmp(d->names[i], t[1].text))
 			return perr(p, t[1].col, "'%s' is varied twice", t[1].text);
@@ -165,6 +169,25 @@ static int check_sections_run(const struct case_file *cf, const char *path, char
 				 path, first->on_when[w].line, first->on_when[w].col);
 			return -1;
 		}
+	}
+	return 0;
+}
+
+int case_file_runnable(const struct case_file *cf, const char *path, char *err)
+{
+	int steps = 0;
+	for (int v = 0; v < cf->n; v++) {
+		if (!cf->sc[v]->nhosts) {
+			snprintf(err, CASE_ERRLEN, "%s:1:1: the case declares no host (a 'host' line, or "
+				 "'use' of a fixture that has one)", path);
+			return -1;
+		}
+		steps += cf->sc[v]->nsteps;
+	}
+	if (!steps) {
+		snprintf(err, CASE_ERRLEN, "%s:1:1: the case has no steps, nothing to run "
+			 "(write them under 'on HOST')", path);
+		return -1;
 	}
 	return 0;
 }

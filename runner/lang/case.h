@@ -254,6 +254,12 @@ struct case_file {
  * On error returns -1 with "FILE:LINE:COL: message" in err. */
 int case_load(const char *path, const char *id_base, struct case_file *out, char *err);
 
+/* Whether the file asks for a run: every variant has a host, and some
+ * variant a step. 0, or -1 with "FILE:1:1: message" in err. `check` and
+ * `run` ask it of every file (case_load does not: a unit test may load a
+ * topology alone). */
+int case_file_runnable(const struct case_file *cf, const char *path, char *err);
+
 /* model.c: what each piece owns, freed (NULL-safe where a pointer). */
 void case_file_free(struct case_file *cf);
 void scenario_free(struct scenario *sc);

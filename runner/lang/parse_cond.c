@@ -11,6 +11,20 @@ static const struct { const char *text; enum cond_op op; } cond_ops[] = {
 	{ ">", OP_GT }, { ">=", OP_GE },
 };
 
+/* The names a condition reads from the platform; any other subject is a
+ * `vary` name, so these cannot be one. */
+static const struct { const char *name; enum cond_subject subj; } cond_subjects[] = {
+	{ "kernel", SUBJ_KERNEL }, { "platform", SUBJ_PLATFORM }, { "privilege", SUBJ_PRIVILEGE },
+};
+
+enum cond_subject cond_subject(const char *name)
+{
+	for (size_t k = 0; k < sizeof cond_subjects / sizeof *cond_subjects; k++)
+		if (!strcmp(cond_subjects[k].name, name))
+			return cond_subjects[k].subj;
+	return SUBJ_VARIANT;
+}
+
 static int parse_cmp(struct parser *p, const struct token *t, int *i, int end, struct cond **out)
 {
 	if (*i + 2 >= end)
@@ -29,20 +43,18 @@ static int parse_cmp(struct parser *p, const struct token *t, int *i, int end, s
 	if (val->kind == TOK_END || val->kind == TOK_PUNCT || val->len >= CASE_NAME)
 		return perr(p, val->col, "expected a value after '%s'", op->text);
 	strcpy(c.value, val->text);
-	if (!strcmp(subj->text, "kernel")) {
-		c.subj = SUBJ_KERNEL;
+	c.subj = cond_subject(subj->text);
+	if (c.subj == SUBJ_KERNEL) {
 		if (kver_parse(val->text, &c.kv) < 0)
 			return perr(p, val->col, "bad kernel version '%s' (want e.g. 6.1 or 6.1.54)", val->text);
-	} else if (!strcmp(subj->text, "platform") || !strcmp(subj->text, "privilege")) {
-		int plat = subj->text[0] == 'p' && subj->text[1] == 'l';
-		c.subj = plat ? SUBJ_PLATFORM : SUBJ_PRIVILEGE;
+	} else if (c.subj != SUBJ_VARIANT) {
+		int plat = c.subj == SUBJ_PLATFORM;
 		const char *ok = plat ? " linux wsl1 wsl2 " : " root rootless ";
 		char probe[CASE_NAME + 2];
 		snprintf(probe, sizeof probe, " %s ", val->text);
 		if (!strstr(ok, probe) || (c.op != OP_EQ && c.op != OP_NE))
 			return perr(p, val->col, "%s compares with == or != to one of:%s", subj->text, ok);
 	} else {
-		c.subj = SUBJ_VARIANT;
 		c.variant = -1;
 		for (int v = 0; v < p->sc->nvariants; v++)
 			if (!strcmp(p->sc->variant_names[v], subj->text))

@@ -75,6 +75,9 @@ int parse_step_line(struct parser *p, struct line_toks *lt);
 /* A finished step into the block being read (it takes what st owns). */
 int push_step(struct parser *p, struct step *st);
 int parse_cond(struct parser *p, const struct token *t, int *i, int end, struct cond **out);
+/* What a condition subject names: the platform's kernel, platform or
+ * privilege, else (SUBJ_VARIANT) a `vary` name. */
+enum cond_subject cond_subject(const char *name);
 /* parse_expect.c: "= A [or B] [when COND] | ..." from t[i], for step st
  * (its call, and option, say what an answer may be). */
 int parse_alts(struct parser *p, const struct token *t, int i, int n, struct step *st);

@@ -142,7 +142,9 @@ int suite_load(char **paths, int npaths, const char *match, struct suite *s)
 			dup = f[i].st.st_ino && f[k].st.st_dev == f[i].st.st_dev && f[k].st.st_ino == f[i].st.st_ino;
 		if (dup)
 			continue;
-		if (case_load(f[i].path, f[i].id, &s->files[s->nfiles], err) < 0) {
+		if (case_load(f[i].path, f[i].id, &s->files[s->nfiles], err) < 0 ||
+		    case_file_runnable(&s->files[s->nfiles], f[i].path, err) < 0) {
+			case_file_free(&s->files[s->nfiles]);
 			fprintf(stderr, "%s\n", err);
 			bad = 1;
 		} else {

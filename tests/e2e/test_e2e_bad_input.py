@@ -27,6 +27,9 @@ CASES = [
     ("unknown-protocol.case", 5, 28, ["QUIC", "protocol"]),
     ("predicate-on-socket.case", 6, 30, ["'s'", "socket, not a number"]),
     ("pair-to-int-option.case", 6, 42, ["SO_REUSEADDR", "takes N"]),
+    ("empty.case", 1, 1, ["no host"]),
+    ("no-steps.case", 1, 1, ["no steps"]),
+    ("vary-kernel.case", 3, 7, ["'kernel'", "platform"]),
 ]
 
 
@@ -134,6 +137,14 @@ def refused(run, cwd, path, line, col, words, timeout=60):
 
 
 HEAD = 'title "hostile"\nhost a\nvary v = 1, 2\non a\n'
+
+
+@pytest.mark.parametrize("name", ["platform", "privilege"])
+def test_vary_of_a_platform_name(project, run, h, name):
+    """`vary kernel = 1, 2` was accepted, then shadowed by the real kernel."""
+    path = h.write_case(project, "e2e/vary-" + name,
+                        'host a\nvary %s = a, b\non a\n  s = socket(INET, STREAM)\n' % name)
+    refused(run, project, path, 2, 6, ["'%s'" % name])
 
 
 def test_deep_parentheses_in_a_condition(project, run, h):
