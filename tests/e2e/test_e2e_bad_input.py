@@ -30,6 +30,7 @@ CASES = [
     ("empty.case", 1, 1, ["no host"]),
     ("no-steps.case", 1, 1, ["no steps"]),
     ("vary-kernel.case", 3, 7, ["'kernel'", "platform"]),
+    ("sleep-negative.case", 5, 9, ["'-1'", "milliseconds"]),
 ]
 
 
@@ -219,3 +220,38 @@ def test_case_file_not_regular(project, run, h):
     refused(run, "/", "/dev/zero", 1, 1, ["not a regular file"], timeout=20)
     (project / "cases" / "huge.case").write_text("# padding\n" * 110000)
     refused(run, project, "cases/huge.case", 1, 1, ["larger than 1 MiB"])
+
+
+@pytest.mark.parametrize("value", ["nan", "inf", "-1", "0", "1e3", "0x10", "86401", "99999999999"])
+@pytest.mark.parametrize("command, option", [
+    ("run", "--timeout"), ("run", "--step-timeout"),
+    ("matrix", "--timeout"), ("matrix", "--guest-timeout"),
+])
+def test_bad_duration_is_a_usage_error(run, h, command, option, value):
+    """`--timeout nan` and the like used to be taken (nan passes `v <= 0`
+    and `v > 86400` alike): a duration is more than 0 and at most a day."""
+    r = run(command, option, value, "cases/seed/realm-dualstack.case", timeout=30)
+    assert r.returncode == 2, (r.returncode, r.stderr[-300:])
+    assert "'%s'" % value in r.stderr and "86400" in r.stderr, r.stderr
+    assert r.stdout == ""
+
+
+def test_sleep_too_long_is_an_error(project, run, h):
+    path = h.write_case(project, "e2e/sleep-long", 'title "x"\nhost a\non a\n  sleep(86400001)\n')
+    refused(run, project, path, 4, 9, ["'86400001'", "86400000"])
+
+
+def test_sleep_from_a_variable_is_checked_when_it_runs(project, run, h):
+    """A variable's value is known only when the step runs: a sleep of
+    4294967295 ms (49 days) fails with EINVAL there, it does not hang."""
+    path = h.write_case(project, "e2e/sleep-var", '''
+        title "a sleep whose length comes from a sysctl"
+        host a
+        on a
+          n = sysctl(net.ipv4.tcp_notsent_lowat)
+          sleep($n) = EINVAL
+    ''')
+    assert run("check", path, cwd=project).returncode == 0
+    r = run("run", "--timeout", "10", path, cwd=project, timeout=30)
+    assert r.returncode == 0, r.stdout + r.stderr
+    assert h.Ktap(r.stdout).results[0][0], r.stdout
