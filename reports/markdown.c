@@ -310,6 +310,10 @@ static void one_case(FILE *f, json_t *const *recs, int n, const char *id, int wi
 		if (*jstr(rc, "isolation"))
 			fprintf(f, "- isolation%s%s: %s\n", n > 1 ? " on " : "", n > 1 ? run_label(recs[r]) : "",
 				jstr(rc, "isolation"));
+		json_int_t left_out = json_integer_value(json_object_get(rc, "failed_suppressed"));
+		if (left_out)
+			fprintf(f, "- %lld more failing steps%s%s, left out of the record (it keeps the first ones)\n",
+				(long long)left_out, n > 1 ? " on " : "", n > 1 ? run_label(recs[r]) : "");
 	}
 	fputc('\n', f);
 	steps_table(f, recs, n, id);

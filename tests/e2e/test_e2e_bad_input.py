@@ -4,6 +4,7 @@ One file per class of error in tests/e2e/bad/; the line and column are the
 offending token's, counted by hand from the file (1-based, a tab is one
 column).
 """
+import json
 import os
 import re
 
@@ -255,3 +256,35 @@ def test_sleep_from_a_variable_is_checked_when_it_runs(project, run, h):
     r = run("run", "--timeout", "10", path, cwd=project, timeout=30)
     assert r.returncode == 0, r.stdout + r.stderr
     assert h.Ktap(r.stdout).results[0][0], r.stdout
+
+
+def test_failing_steps_are_capped_too(project, run, h, validate, tmp_path):
+    """A loop of failing steps once wrote 86k steps, 17 MB of JSON and
+    5.5 MB of KTAP: the record keeps the first 100 mismatches, says how
+    many more there were, and the case still FAILs."""
+    path = h.write_case(project, "e2e/many-failures", '''
+        title "a loop of failing steps"
+        host a
+        on a
+          repeat 20000
+            s = socket(INET, STREAM) = EPERM
+            close(s)
+          end
+    ''')
+    out = str(tmp_path / "run.json")
+    r = run("run", "--json", out, path, cwd=project, timeout=120)
+    assert r.returncode == 1, r.stderr
+    assert "19900 more failing steps" in r.stdout
+    assert len(r.stdout) < 200_000, len(r.stdout)
+    assert os.path.getsize(out) < 1_000_000, os.path.getsize(out)
+    with open(out) as f:
+        rec = json.load(f)
+    validate(rec)
+    case = rec["cases"][0]
+    assert case["status"] == "FAIL"
+    fails = [s for s in case["steps"] if s["status"] == "fail"]
+    assert len(fails) == 100
+    assert fails[0]["iter"] == "#1", fails[0]
+    assert case["failed_suppressed"] == 19900
+    md = run("report", "--format", "md", out, cwd=project)
+    assert "19900 more failing steps" in md.stdout
