@@ -106,34 +106,68 @@ void case_id_from_path(const char *path, char *buf, size_t len)
 	snprintf(buf, len, "%.*s", (int)n, s);
 }
 
-/* One variant: the values picked by combination number k. */
-static struct scenario *parse_variant(struct parser *p, const char *path, const char *text,
-				      const char *id_base, struct dims *d, int k)
+/* "base[a=1,b=2]": the id of the variant whose values are sc's. */
+static char *variant_id(const char *base, const struct scenario *sc)
+{
+	size_t n = strlen(base) + 3;
+	for (int i = 0; i < sc->nvariants; i++)
+		n += strlen(sc->variant_names[i]) + strlen(sc->variant_values[i]) + 2;
+	char *id = malloc(n);
+	if (!id)
+		return NULL;
+	size_t at = (size_t)snprintf(id, n, "%s", base);
+	for (int i = 0; i < sc->nvariants; i++)
+		at += (size_t)snprintf(id + at, n - at, "%s%s=%s", i ? "," : "[", sc->variant_names[i],
+				       sc->variant_values[i]);
+	if (sc->nvariants)
+		snprintf(id + at, n - at, "]");
+	return id;
+}
+
+/* The scenario of combination number k, before its text is parsed: every
+ * piece allocated, or NULL (out of memory). */
+static struct scenario *variant_new(const char *path, struct case_source *src, const char *id_base,
+				    const struct dims *d, int k)
 {
 	struct scenario *sc = calloc(1, sizeof *sc);
+	if (!sc)
+		return NULL;
+	sc->shared = src;
+	src->refs++;
+	sc->source = src->text;
 	sc->file = strdup(path);
-	sc->source = strdup(text);
 	sc->nvariants = d->n;
 	sc->variant_names = calloc((size_t)d->n + 1, sizeof(char *));
 	sc->variant_values = calloc((size_t)d->n + 1, sizeof(char *));
-	char *id = NULL;
-	size_t idlen = 0;
-	FILE *idf = open_memstream(&id, &idlen);
-	fputs(id_base, idf);
-	for (int i = d->n - 1, rest = k; i >= 0; i--) {
+	int ok = sc->file && sc->variant_names && sc->variant_values;
+	for (int i = d->n - 1, rest = k; ok && i >= 0; i--) {
 		sc->variant_names[i] = strdup(d->names[i]);
 		sc->variant_values[i] = strdup(d->values[i][rest % d->nvalues[i]]);
+		ok = sc->variant_names[i] && sc->variant_values[i];
 		rest /= d->nvalues[i];
 	}
-	for (int i = 0; i < d->n; i++)
-		fprintf(idf, "%s%s=%s", i ? "," : "[", d->names[i], sc->variant_values[i]);
-	if (d->n)
-		fputc(']', idf);
-	fclose(idf);
-	sc->id = id;
+	if (ok)
+		ok = (sc->id = variant_id(id_base, sc)) != NULL;
+	if (!ok) {
+		sc->nvariants = sc->variant_names && sc->variant_values ? d->n : 0;
+		scenario_free(sc);
+		return NULL;
+	}
+	return sc;
+}
+
+/* One variant: the values picked by combination number k. */
+static struct scenario *parse_variant(struct parser *p, const char *path, struct case_source *src,
+				      const char *id_base, struct dims *d, int k)
+{
+	struct scenario *sc = variant_new(path, src, id_base, d, k);
+	if (!sc) {
+		snprintf(p->err, CASE_ERRLEN, "%s:1:1: out of memory (variant %d of the file)", path, k + 1);
+		return NULL;
+	}
 	*p = (struct parser){ .file = sc->file, .sc = sc, .err = p->err, .host = -1,
 			      .sub = { sc->variant_names, sc->variant_values, d->n } };
-	int rc = parse_text(p, text, 0);
+	int rc = parse_text(p, src->text, 0);
 	sc->steps = p->frames[0].items;
 	sc->nsteps = p->frames[0].n;
 	if (rc == 0)
@@ -197,15 +231,24 @@ int case_load(const char *path, const char *id_base, struct case_file *out, char
 	*out = (struct case_file){ 0 };
 	struct parser p = { .file = path, .err = err, .host = -1 };
 	char *text, why[128];
+	err[0] = '\0';
 	size_t len;
 	if (source_read(path, &text, &len, why, sizeof why) < 0) {
 		snprintf(err, CASE_ERRLEN, "%s:1:1: cannot read: %s", path, why);
 		return -1;
 	}
-	if (source_check_text(&p, text, len) < 0) {
-		free(text);
-		return -1;
+	struct case_source *src = source_check_text(&p, text, len) < 0 ? NULL
+		: malloc(sizeof *src + len + 1);
+	if (src) {
+		src->refs = 1;      /* case_load's own, dropped at the end */
+		memcpy(src->text, text, len + 1);
+	} else if (!err[0]) {
+		snprintf(err, CASE_ERRLEN, "%s:1:1: out of memory", path);
 	}
+	free(text);
+	if (!src)
+		return -1;
+	text = src->text;
 	char idbuf[512];
 	if (!id_base) {
 		case_id_from_path(path, idbuf, sizeof idbuf);
@@ -222,7 +265,7 @@ int case_load(const char *path, const char *id_base, struct case_file *out, char
 		}
 	}
 	for (int k = 0; rc == 0 && k < total; k++) {
-		struct scenario *sc = parse_variant(&p, path, text, id_base, &d, k);
+		struct scenario *sc = parse_variant(&p, path, src, id_base, &d, k);
 		if (!sc) {
 			rc = -1;
 			break;
@@ -233,7 +276,8 @@ int case_load(const char *path, const char *id_base, struct case_file *out, char
 	if (rc == 0)
 		rc = check_sections_run(out, path, err);
 	dims_free(&d);
-	free(text);
+	if (--src->refs == 0)
+		free(src);
 	if (rc < 0)
 		case_file_free(out);
 	return rc;

@@ -222,13 +222,21 @@ struct requirement {
 #define GROW(arr, n) ((arr) = case_grow((arr), (n), sizeof *(arr)))
 void *case_grow(void *arr, int n, size_t size);
 
+/* A file's text, shared by the scenarios of its variants (1024 variants
+ * of a 1 MiB file would otherwise hold a GiB), freed with the last. */
+struct case_source {
+	int refs;
+	char text[];
+};
+
 struct scenario {
 	char *file;                 /* path as given */
 	char *id;                   /* "seed/realm-dualstack[v6only=0]" */
 	char *title;
 	char **refs; int nrefs;
 	char **variant_names, **variant_values; int nvariants;
-	char *source;               /* whole file text, for reports */
+	const char *source;         /* whole file text, for reports: shared's */
+	struct case_source *shared; /* one copy for all the variants of a file */
 	char hosts[16][CASE_NAME]; int nhosts;
 	struct topology topo;       /* built before step 1 */
 	struct topo_bridge *bridges; int nbridges;

@@ -108,7 +108,8 @@ void scenario_free(struct scenario *sc)
 	}
 	free(sc->variant_names);
 	free(sc->variant_values);
-	free(sc->source);
+	if (sc->shared && --sc->shared->refs == 0)
+		free(sc->shared);
 	topology_free(&sc->topo);
 	free(sc->bridges);
 	free(sc->on_when);

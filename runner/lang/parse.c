@@ -88,8 +88,11 @@ char *next_line(struct parser *p, const char **s, int *last, int *rc)
 	for (;;) {
 		size_t n = strcspn(*s, "\n"), bs;
 		char *grown = realloc(out, len + n + 1);
-		if (!grown)
-			abort();
+		if (!grown) {
+			free(out);
+			*rc = perr(p, 1, "out of memory");
+			return NULL;
+		}
 		out = grown;
 		if (p->nsegs < MAX_CONTINUED) {
 			p->seg_line[p->nsegs] = *last + 1;

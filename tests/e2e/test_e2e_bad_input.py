@@ -288,3 +288,26 @@ def test_failing_steps_are_capped_too(project, run, h, validate, tmp_path):
     assert case["failed_suppressed"] == 19900
     md = run("report", "--format", "md", out, cwd=project)
     assert "19900 more failing steps" in md.stdout
+
+
+def test_many_variants_of_a_large_file_share_its_text(project, netrepro, h):
+    """Each variant kept its own copy of the file: 1024 variants of a 1 MB
+    file needed a GB, and under a smaller address-space limit `check`
+    crashed (SIGSEGV, an unchecked open_memstream). One copy now."""
+    import resource
+    import subprocess
+    values = ", ".join(str(i) for i in range(32))
+    body = ('title "big"\nhost a\nvary x = %s\nvary y = %s\non a\n  s = socket(INET, STREAM) = 0\n'
+            % (values, values)) + ("# " + "x" * 98 + "\n") * 10000
+    path = h.write_case(project, "e2e/big", body)
+    assert 900_000 < len(body) < 1 << 20
+
+    def limit():
+        resource.setrlimit(resource.RLIMIT_AS, (300 << 20, 300 << 20))
+    r = subprocess.run([netrepro, "check", path], cwd=project, capture_output=True, text=True,
+                       timeout=120, preexec_fn=limit)
+    assert r.returncode in (0, 2), (r.returncode, r.stderr[-300:])
+    if r.returncode == 2:       # a clean error, never a crash
+        assert r.stderr.startswith(path + ":1:1: out of memory"), r.stderr
+    else:
+        assert r.stdout == "1024 case(s) in 1 file(s): ok\n", r.stdout
