@@ -219,6 +219,8 @@ struct requirement {
 	struct srcpos pos;
 };
 
+/* Room for element n of arr (zeroed), whose n elements were all added
+ * through case_grow, one at a time from NULL. */
 #define GROW(arr, n) ((arr) = case_grow((arr), (n), sizeof *(arr)))
 void *case_grow(void *arr, int n, size_t size);
 

@@ -10,11 +10,17 @@
 
 void *case_grow(void *arr, int n, size_t size)
 {
-	void *bigger = realloc(arr, (size_t)(n + 1) * size);
-	if (!bigger)
-		abort();    /* a case file never needs more than a few kB */
-	memset((char *)bigger + (size_t)n * size, 0, size);
-	return bigger;
+	/* The capacity is implied, n rounded up to a power of two: the array
+	 * doubles, and n pushes cost log n copies, not n (tens of thousands
+	 * of links took quadratic time under ASan, whose realloc copies). */
+	if (n == 0 || !(n & (n - 1))) {
+		void *bigger = realloc(arr, (size_t)(n ? 2 * n : 1) * size);
+		if (!bigger)
+			abort();    /* a case file is at most 1 MiB */
+		arr = bigger;
+	}
+	memset((char *)arr + (size_t)n * size, 0, size);
+	return arr;
 }
 
 /* A chain `a or b or c` nests to the left: walk that spine in a loop, so

@@ -60,8 +60,19 @@ struct srcpos pos_at(const struct parser *p, int col);
 char *next_line(struct parser *p, const char **s, int *last, int *rc);
 
 int parse_text(struct parser *p, const char *text, int fixture);
-/* Every interface an addr, set or route names exists: lo or a link's end. */
+/* topo_check.c: every interface an addr, set or route names exists (lo,
+ * br0 of a bridge, or a link's end), and every link end is new. */
 int check_interfaces(struct parser *p);
+/* The ends of a set of topologies' links (not `link del`), sorted by host,
+ * name and file order. compares counts the comparisons made, sorting and
+ * looking up: a test bounds the work with it. */
+struct link_end { int host; const char *name; int order; const struct topo_link *link; };
+struct link_ends { struct link_end *v; int n; long compares; };
+int link_ends_index(struct link_ends *ix, const struct topology *const *tops, int ntops);   /* 0, -1: no memory */
+int link_ends_has(struct link_ends *ix, int host, const char *name);
+/* The first end, in file order, whose host and name an earlier end has. */
+const struct link_end *link_ends_first_twin(struct link_ends *ix);
+void link_ends_free(struct link_ends *ix);
 /* source.c: a case or fixture file's text, read only when it is a regular
  * file of at most SOURCE_MAX bytes: 0 with *out (NUL-terminated, *len
  * bytes, to free), or -1 with the rule broken (or strerror) in why. */
