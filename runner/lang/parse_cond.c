@@ -91,10 +91,10 @@ static int count_node(struct cp *c, int col)
 
 static struct cond *join(struct cp *c, int kind, struct cond *l, struct cond *r, int col)
 {
-	struct cond *j = count_node(c, col) < 0 ? NULL : calloc(1, sizeof *j);
+	struct cond *j = NULL;
+	if (count_node(c, col) == 0 && !(j = calloc(1, sizeof *j)))
+		perr(c->p, col, "out of memory");
 	if (!j) {
-		if (!c->p->err[0])
-			perr(c->p, col, "out of memory");
 		cond_free(l);
 		cond_free(r);
 		return NULL;

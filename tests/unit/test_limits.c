@@ -23,28 +23,34 @@ static int log2i(long n)
 	return k;
 }
 
+/* unit, n times over, lexed: 0 or -1. */
+static int lex_repeated(const char *unit, int n, struct line_toks *lt)
+{
+	size_t len = strlen(unit);
+	char *line = malloc(len * (size_t)n + 1), err[256];
+	assert_non_null(line);
+	for (int i = 0; i < n; i++)
+		memcpy(line + len * (size_t)i, unit, len);
+	line[len * (size_t)n] = '\0';
+	int col, rc = lex_line(line, NULL, lt, &col, err, sizeof err);
+	free(line);
+	return rc;
+}
+
 /* 300k tokens on one line: a slot a token took 300k reallocations (a
  * copy of the whole array each, under ASan); doubling takes ~15. */
 static void test_long_line_grows_geometrically(void **state)
 {
 	(void)state;
 	enum { N = 300000 };
-	char *line = malloc(2 * N + 1);
-	assert_non_null(line);
-	for (int i = 0; i < N; i++)
-		memcpy(line + 2 * i, "x,", 2);
-	line[2 * N] = '\0';
 	struct line_toks lt;
-	int col;
-	char err[256];
-	assert_int_equal(lex_line(line, NULL, &lt, &col, err, sizeof err), 0);
+	assert_int_equal(lex_repeated("x,", N, &lt), 0);
 	assert_int_equal(lt.n, 2 * N);
 	assert_true(lt.grows <= 2 + log2i(2L * N));
 	assert_true(lt.cap >= lt.n + 1);
 	assert_null(lt.t[lt.n].text);   /* still closed by TOK_END */
 	assert_int_equal(lt.t[lt.n].kind, TOK_END);
 	lex_free(&lt);
-	free(line);
 }
 
 /* 100k strings on one line: each used to get a buffer as long as the whole
@@ -53,20 +59,12 @@ static void test_many_strings_on_a_line(void **state)
 {
 	(void)state;
 	enum { N = 100000 };
-	char *line = malloc(3 * N + 1);
-	assert_non_null(line);
-	for (int i = 0; i < N; i++)
-		memcpy(line + 3 * i, "\"\" ", 3);
-	line[3 * N] = '\0';
 	struct line_toks lt;
-	int col;
-	char err[256];
-	assert_int_equal(lex_line(line, NULL, &lt, &col, err, sizeof err), 0);
+	assert_int_equal(lex_repeated("\"\" ", N, &lt), 0);
 	assert_int_equal(lt.n, N);
 	assert_int_equal(lt.t[N - 1].kind, TOK_STR);
 	assert_int_equal(lt.t[N - 1].len, 0);
 	lex_free(&lt);
-	free(line);
 }
 
 /* A topology of 100k links over 16 hosts: sorting, a lookup per end and the
