@@ -893,7 +893,12 @@ static int parse_line(struct parser *p, struct line_toks *lt, int fixture)
 		return keep ? statements[i].fn(p, lt) : 0;
 	}
 	if (fixture)
-		return perr(p, t->col, "unknown topology statement '%s'", t->text ? t->text : "\"...\"");
+		/* quoted only when it could be a statement: a file that is no
+		 * fixture at all must not show its first word (a key, a hash) */
+		return t->kind == TOK_WORD && t->len <= 32 &&
+		       strspn(t->text, "abcdefghijklmnopqrstuvwxyz0123456789_-") == t->len
+			? perr(p, t->col, "unknown topology statement '%s'", t->text)
+			: perr(p, t->col, "not a topology statement (is this file a fixture?)");
 	if (p->skipping)
 		return 0;       /* a step of a section this variant leaves out */
 	return parse_step_line(p, lt);

@@ -203,6 +203,17 @@ def test_use_of_a_symlink_out_of_the_tree(project, run, h):
     assert "root:" not in run("check", path, cwd=project).stderr
 
 
+def test_use_of_a_file_that_is_no_fixture(project, run, h):
+    """A readable file inside the tree that is no fixture: the error does
+    not quote its first word (a key, a password hash)."""
+    (project / "fixtures" / "secret.net").write_text("s3cr3t:$6$salt$hash\n")
+    path = h.write_case(project, "e2e/use-secret", 'title "x"\nuse fixtures/secret.net\non a\n')
+    r = run("check", path, cwd=project)
+    assert r.returncode == 2
+    assert "secret.net:1:1: not a topology statement" in r.stderr, r.stderr
+    assert "s3cr3t" not in r.stderr and "hash" not in r.stderr, r.stderr
+
+
 def test_use_of_a_fifo_or_a_large_file(project, run, h):
     """A FIFO used to hang `check`; a fixture is a regular file of at most
     1 MiB."""
