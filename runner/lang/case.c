@@ -49,6 +49,8 @@ static int parse_vary(struct parser *p, struct line_toks *lt, struct dims *d)
 	d->values[k] = NULL;
 	d->nvalues[k] = 0;
 	d->n++;
+	if (!d->names[k])
+		return perr(p, t[1].col, "out of memory");
 	for (int i = 3; i < lt->n; i += 2) {
 		const struct token *v = &t[i];
 		if (v->kind != TOK_WORD || v->len >= CASE_NAME || strpbrk(v->text, "[]=$"))
@@ -57,7 +59,8 @@ static int parse_vary(struct parser *p, struct line_toks *lt, struct dims *d)
 			if (!strcmp(d->values[k][j], v->text))
 				return perr(p, v->col, "value '%s' given twice", v->text);
 		GROW(d->values[k], d->nvalues[k]);
-		d->values[k][d->nvalues[k]++] = strdup(v->text);
+		if (!(d->values[k][d->nvalues[k]++] = strdup(v->text)))
+			return perr(p, v->col, "out of memory");
 		if (i + 1 < lt->n && !tok_is(&t[i + 1], ","))
 			return perr(p, t[i + 1].col, "expected ',' between values");
 		if (i + 1 == lt->n - 1)
