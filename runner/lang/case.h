@@ -30,8 +30,9 @@ enum cond_subject { SUBJ_KERNEL, SUBJ_PLATFORM, SUBJ_PRIVILEGE, SUBJ_VARIANT };
 enum cond_op { OP_EQ, OP_NE, OP_LT, OP_LE, OP_GT, OP_GE };
 
 /* A guard: comparisons joined by `and` (binds tighter) and `or`. The
- * parser bounds '(' nesting and the nodes of one tree (so the height that
- * cond_eval recurses over); a file past either is an error at the token. */
+ * parser bounds '(' nesting and the comparisons of one tree (so the height
+ * that cond_eval recurses over); a file past either is an error at the
+ * token. */
 #define COND_MAX_DEPTH 64
 #define COND_MAX_TERMS 4096
 struct cond {

@@ -71,30 +71,31 @@ static int parse_cmp(struct parser *p, const struct token *t, int *i, int end, s
 }
 
 /* The state of one condition's parse: how deep the parentheses are and
- * how many nodes the tree has, both bounded (a hostile file may nest ten
+ * how many comparisons it holds, both bounded (a hostile file may nest ten
  * thousand '(' or chain a million `or`s; each level costs stack frames
- * here, and each node a frame of cond_eval and cond_free). */
+ * here, and each node a frame of cond_eval). */
 struct cp {
 	struct parser *p;
 	const struct token *t;
-	int end, depth, nodes;
+	int end, depth, terms;
 };
 
 static int parse_level(struct cp *c, int *i, int level, struct cond **out);
 
-static int count_node(struct cp *c, int col)
+/* One more comparison: a tree of n holds n - 1 joins, so its height is
+ * below 2n. */
+static int count_term(struct cp *c, int col)
 {
-	if (++c->nodes <= COND_MAX_TERMS)
+	if (++c->terms <= COND_MAX_TERMS)
 		return 0;
 	return perr(c->p, col, "condition too long (more than %d terms)", COND_MAX_TERMS);
 }
 
 static struct cond *join(struct cp *c, int kind, struct cond *l, struct cond *r, int col)
 {
-	struct cond *j = NULL;
-	if (count_node(c, col) == 0 && !(j = calloc(1, sizeof *j)))
-		perr(c->p, col, "out of memory");
+	struct cond *j = calloc(1, sizeof *j);
 	if (!j) {
+		perr(c->p, col, "out of memory");
 		cond_free(l);
 		cond_free(r);
 		return NULL;
@@ -111,7 +112,7 @@ static int parse_primary(struct cp *c, int *i, struct cond **out)
 	const struct token *t = c->t;
 	int end = c->end;
 	if (*i >= end || !tok_is(&t[*i], "(")) {
-		if (*i < end && count_node(c, t[*i].col) < 0)
+		if (*i < end && count_term(c, t[*i].col) < 0)
 			return -1;
 		return parse_cmp(c->p, t, i, end, out);
 	}

@@ -162,7 +162,7 @@ def test_long_or_chain_in_a_condition(project, run, h):
     past it (120k terms: the most that fits in a 1 MiB file)."""
     step = "  s = socket(INET, STREAM) = 0 when "
     path = h.write_case(project, "e2e/orchain", HEAD + step + " or ".join(["v==1"] * 120000) + "\n")
-    col = len(step) + 1 + len("v==1 or ") * 2048 - len("or ")   # the `or` of node 4097
+    col = len(step) + 1 + len("v==1 or ") * 4096    # the 4097th term
     refused(run, project, path, 5, col, ["condition too long", "4096"])
 
 
