@@ -166,6 +166,17 @@ def test_long_or_chain_in_a_condition(project, run, h):
     refused(run, project, path, 5, col, ["condition too long", "4096"])
 
 
+def test_longest_condition_runs(project, run, h):
+    """At the bound, a condition parses, runs and is freed in the worker."""
+    step = "  s = socket(INET, STREAM) = 0 when "
+    path = h.write_case(project, "e2e/orchain-max",
+                        HEAD + step + " or ".join(["v==9"] * 4095 + ["v==1"]) + "\n")
+    assert run("check", path, cwd=project).returncode == 0
+    r = run("run", path, cwd=project, timeout=120)
+    assert r.returncode == 0, r.stdout + r.stderr
+    assert [res[0] for res in h.Ktap(r.stdout).results] == [True, True], r.stdout
+
+
 def test_deep_parentheses_in_an_expression(project, run, h):
     step = "  if "
     path = h.write_case(project, "e2e/exprparens",
