@@ -319,6 +319,12 @@ static void one_case(FILE *f, json_t *const *recs, int n, const char *id, int wi
 			md(f, jstr(rc, "isolation"));
 			fputc('\n', f);
 		}
+		json_int_t left_out = json_integer_value(json_object_get(rc, "failed_suppressed"));
+		if (left_out) {
+			fprintf(f, "- %lld more failing steps%s", (long long)left_out, n > 1 ? " on " : "");
+			md(f, n > 1 ? run_label(recs[r]) : "");
+			fprintf(f, ", left out of the record (it keeps the first ones)\n");
+		}
 	}
 	fputc('\n', f);
 	steps_table(f, recs, n, id);

@@ -38,6 +38,9 @@ void case_trace(FILE *f, const json_t *c, const char *prefix)
 			field(f, " known kernel bug, fixed by ", json_object_get(s, "bug"), "fix");
 		fputc('\n', f);
 	}
+	json_int_t left_out = json_integer_value(json_object_get(c, "failed_suppressed"));
+	if (left_out)
+		fprintf(f, "%s!! and %lld more failing steps, left out of the record\n", prefix, (long long)left_out);
 	if (*jstr(c, "reason")) {
 		field(f, prefix, c, "status");
 		field(f, ": ", c, "reason");

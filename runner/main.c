@@ -45,16 +45,6 @@ struct cli {
 };
 
 
-static int parse_seconds(const char *s, double *out)
-{
-	char *end;
-	double v = strtod(s, &end);
-	if (*end || v <= 0 || v > 86400)
-		return -1;
-	*out = v;
-	return 0;
-}
-
 static int parse_cli(int argc, char **argv, struct cli *c)
 {
 	static const struct option longopts[] = {
@@ -80,8 +70,9 @@ static int parse_cli(int argc, char **argv, struct cli *c)
 		case 'k': c->match = optarg; break;
 		case 't':
 		case 's':
-			if (parse_seconds(optarg, opt == 't' ? &c->timeout_s : &c->step_timeout_s) < 0)
-				return fprintf(stderr, "netrepro: bad number of seconds '%s'\n", optarg), -1;
+			if (duration_parse(optarg, DURATION_MAX_S, opt == 't' ? &c->timeout_s : &c->step_timeout_s) < 0)
+				return fprintf(stderr, "netrepro: bad number of seconds '%s' (more than 0, at most %d)\n",
+					       optarg, DURATION_MAX_S), -1;
 			break;
 		case 'J': c->json_path = optarg; break;
 		case 'U': c->junit_path = optarg; break;

@@ -26,18 +26,21 @@ int run_enter(struct run *r, int host)
 	return 0;
 }
 
-/* Counts a step's verdict; 1 when the step goes into the record (a
- * mismatch and a known bug always do; a pass not inside `repeat until
- * error`, and not past the record cap). */
+/* Counts a step's verdict; 1 when the step goes into the record: a
+ * mismatch up to the fail cap (a loop of failing steps once wrote 86k of
+ * them, 17 MB of JSON: the first ones say what went wrong), a known bug or
+ * a pass up to the record cap, a pass not inside `repeat until error`. */
 static int recorded(struct run *r, int ok, int known_bug)
 {
-	if (!ok)
-		r->mismatches++;
-	if (ok && !known_bug && (r->quiet || r->recorded >= r->env->record_cap)) {
+	if (!ok && ++r->mismatches > r->env->fail_cap) {
+		r->failed_suppressed++;
+		return 0;
+	}
+	if (ok && ((r->quiet && !known_bug) || r->recorded >= r->env->record_cap)) {
 		r->suppressed++;
 		return 0;
 	}
-	r->recorded++;
+	r->recorded += ok;
 	return 1;
 }
 
@@ -298,7 +301,7 @@ static int run_list(struct run *r, const struct step *steps, int n, struct outco
 }
 
 int exec_steps(const struct scenario *sc, struct netns_host **hosts,
-	       const struct exec_env *env, long *suppressed, int *known_bugs, char *reason, size_t len)
+	       const struct exec_env *env, struct exec_counts *counts, char *reason, size_t len)
 {
 	struct run r = { .sc = sc, .hosts = hosts, .env = env, .cur_host = -1,
 			 .reason = reason, .reasonlen = len };
@@ -319,8 +322,7 @@ int exec_steps(const struct scenario *sc, struct netns_host **hosts,
 	if (rc == 0)
 		rc = run_list(&r, sc->steps, sc->nsteps, NULL);
 	captures_finish(&r);
-	*suppressed = r.suppressed;
-	*known_bugs = r.known_bugs;
+	*counts = (struct exec_counts){ r.suppressed, r.failed_suppressed, r.known_bugs };
 	free(r.buf);
 	free(r.vals);
 	free(r.slots);

@@ -45,6 +45,7 @@ struct exec_env {
 	struct cond_ctx cond;
 	int step_timeout_ms;
 	int record_cap;         /* steps recorded before only mismatches are */
+	int fail_cap;           /* mismatches recorded: a loop of them must not fill the record */
 	void (*emit)(void *arg, json_t *step);   /* takes the reference */
 	void *emit_arg;
 	const char *capture_dir;    /* pcap files go to DIR/CASE/; NULL: none written */
@@ -56,11 +57,17 @@ struct exec_env {
 				     * programs in it; 0 (in place): in a new one each */
 };
 
-/* Runs the steps. Returns the number of mismatched steps, or -1 for a fault
- * of our own (reason set). *suppressed: passing steps not recorded (loops,
- * record_cap); *known_bugs: steps that showed a known kernel bug. */
+/* What exec_steps counted besides the mismatches. */
+struct exec_counts {
+	long suppressed;        /* passing steps not recorded (loops, record_cap) */
+	long failed_suppressed; /* mismatches not recorded, past fail_cap */
+	int known_bugs;         /* steps that showed a known kernel bug */
+};
+
+/* Runs the steps. Returns the number of mismatched steps (recorded or
+ * not), or -1 for a fault of our own (reason set). */
 int exec_steps(const struct scenario *sc, struct netns_host **hosts,
-	       const struct exec_env *env, long *suppressed, int *known_bugs, char *reason, size_t len);
+	       const struct exec_env *env, struct exec_counts *counts, char *reason, size_t len);
 
 /* The expectation that applies here: the first alternative whose guard
  * holds, or NULL (record only). */

@@ -366,6 +366,12 @@ void call_state(struct run *r, const struct step *st, struct outcome *o)
 void call_sleep(struct run *r, const struct step *st, struct outcome *o)
 {
 	long ms = int_arg(r, &st->args[0]);
+	if (ms < 0 || ms > SLEEP_MAX_MS) {     /* from a variable: the parser saw no number */
+		errno = EINVAL;
+		result(o, -1);
+		snprintf(o->detail, sizeof o->detail, "%ld ms is not 0 to %ld", ms, SLEEP_MAX_MS);
+		return;
+	}
 	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
 	while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
 		;

@@ -31,7 +31,7 @@ struct run {
 	int cur_host;
 	int quiet;              /* inside `repeat until error`: only failures */
 	int mismatches, recorded, known_bugs;
-	long suppressed;
+	long suppressed, failed_suppressed;
 	char iter[128];         /* "p=40003,#2": where in the loops we are */
 	char *reason;
 	size_t reasonlen;

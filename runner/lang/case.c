@@ -36,6 +36,10 @@ static int parse_vary(struct parser *p, struct line_toks *lt, struct dims *d)
 		return perr(p, t[0].col, "too many 'vary' lines (8 at most)");
 	if (strspn(t[1].text, "abcdefghijklmnopqrstuvwxyz0123456789_") != t[1].len || t[1].len >= CASE_NAME)
 		return perr(p, t[1].col, "bad variant name '%s' (lower-case letters, digits, '_')", t[1].text);
+	if (cond_subject(t[1].text) != SUBJ_VARIANT)
+		/* `when kernel == 1` would read the running kernel, never this */
+		return perr(p, t[1].col, "'%s' is a name conditions read from the platform: "
+			    "vary another name", t[1].text);
 	for (int i = 0; i < d->n; i++)
 		if (!strcmp(d->names[i], t[1].text))
 			return perr(p, t[1].col, "'%s' is varied twice", t[1].text);
@@ -45,6 +49,8 @@ static int parse_vary(struct parser *p, struct line_toks *lt, struct dims *d)
 	d->values[k] = NULL;
 	d->nvalues[k] = 0;
 	d->n++;
+	if (!d->names[k])
+		return perr(p, t[1].col, "out of memory");
 	for (int i = 3; i < lt->n; i += 2) {
 		const struct token *v = &t[i];
 		if (v->kind != TOK_WORD || v->len >= CASE_NAME || strpbrk(v->text, "[]=$"))
@@ -53,7 +59,8 @@ static int parse_vary(struct parser *p, struct line_toks *lt, struct dims *d)
 			if (!strcmp(d->values[k][j], v->text))
 				return perr(p, v->col, "value '%s' given twice", v->text);
 		GROW(d->values[k], d->nvalues[k]);
-		d->values[k][d->nvalues[k]++] = strdup(v->text);
+		if (!(d->values[k][d->nvalues[k]++] = strdup(v->text)))
+			return perr(p, v->col, "out of memory");
 		if (i + 1 < lt->n && !tok_is(&t[i + 1], ","))
 			return perr(p, t[i + 1].col, "expected ',' between values");
 		if (i + 1 == lt->n - 1)
@@ -102,34 +109,68 @@ void case_id_from_path(const char *path, char *buf, size_t len)
 	snprintf(buf, len, "%.*s", (int)n, s);
 }
 
-/* One variant: the values picked by combination number k. */
-static struct scenario *parse_variant(struct parser *p, const char *path, const char *text,
-				      const char *id_base, struct dims *d, int k)
+/* "base[a=1,b=2]": the id of the variant whose values are sc's. */
+static char *variant_id(const char *base, const struct scenario *sc)
+{
+	size_t n = strlen(base) + 3;
+	for (int i = 0; i < sc->nvariants; i++)
+		n += strlen(sc->variant_names[i]) + strlen(sc->variant_values[i]) + 2;
+	char *id = malloc(n);
+	if (!id)
+		return NULL;
+	size_t at = (size_t)snprintf(id, n, "%s", base);
+	for (int i = 0; i < sc->nvariants; i++)
+		at += (size_t)snprintf(id + at, n - at, "%s%s=%s", i ? "," : "[", sc->variant_names[i],
+				       sc->variant_values[i]);
+	if (sc->nvariants)
+		snprintf(id + at, n - at, "]");
+	return id;
+}
+
+/* The scenario of combination number k, before its text is parsed: every
+ * piece allocated, or NULL (out of memory). */
+static struct scenario *variant_new(const char *path, struct case_source *src, const char *id_base,
+				    const struct dims *d, int k)
 {
 	struct scenario *sc = calloc(1, sizeof *sc);
+	if (!sc)
+		return NULL;
+	sc->shared = src;
+	src->refs++;
+	sc->source = src->text;
 	sc->file = strdup(path);
-	sc->source = strdup(text);
 	sc->nvariants = d->n;
 	sc->variant_names = calloc((size_t)d->n + 1, sizeof(char *));
 	sc->variant_values = calloc((size_t)d->n + 1, sizeof(char *));
-	char *id = NULL;
-	size_t idlen = 0;
-	FILE *idf = open_memstream(&id, &idlen);
-	fputs(id_base, idf);
-	for (int i = d->n - 1, rest = k; i >= 0; i--) {
+	int ok = sc->file && sc->variant_names && sc->variant_values;
+	for (int i = d->n - 1, rest = k; ok && i >= 0; i--) {
 		sc->variant_names[i] = strdup(d->names[i]);
 		sc->variant_values[i] = strdup(d->values[i][rest % d->nvalues[i]]);
+		ok = sc->variant_names[i] && sc->variant_values[i];
 		rest /= d->nvalues[i];
 	}
-	for (int i = 0; i < d->n; i++)
-		fprintf(idf, "%s%s=%s", i ? "," : "[", d->names[i], sc->variant_values[i]);
-	if (d->n)
-		fputc(']', idf);
-	fclose(idf);
-	sc->id = id;
+	if (ok)
+		ok = (sc->id = variant_id(id_base, sc)) != NULL;
+	if (!ok) {
+		sc->nvariants = sc->variant_names && sc->variant_values ? d->n : 0;
+		scenario_free(sc);
+		return NULL;
+	}
+	return sc;
+}
+
+/* One variant: the values picked by combination number k. */
+static struct scenario *parse_variant(struct parser *p, const char *path, struct case_source *src,
+				      const char *id_base, struct dims *d, int k)
+{
+	struct scenario *sc = variant_new(path, src, id_base, d, k);
+	if (!sc) {
+		snprintf(p->err, CASE_ERRLEN, "%s:1:1: out of memory (variant %d of the file)", path, k + 1);
+		return NULL;
+	}
 	*p = (struct parser){ .file = sc->file, .sc = sc, .err = p->err, .host = -1,
 			      .sub = { sc->variant_names, sc->variant_values, d->n } };
-	int rc = parse_text(p, text, 0);
+	int rc = parse_text(p, src->text, 0);
 	sc->steps = p->frames[0].items;
 	sc->nsteps = p->frames[0].n;
 	if (rc == 0)
@@ -169,15 +210,48 @@ static int check_sections_run(const struct case_file *cf, const char *path, char
 	return 0;
 }
 
+int case_file_runnable(const struct case_file *cf, const char *path, char *err)
+{
+	int steps = 0;
+	for (int v = 0; v < cf->n; v++) {
+		if (!cf->sc[v]->nhosts) {
+			snprintf(err, CASE_ERRLEN, "%s:1:1: the case declares no host (a 'host' line, or "
+				 "'use' of a fixture that has one)", path);
+			return -1;
+		}
+		steps += cf->sc[v]->nsteps;
+	}
+	if (!steps) {
+		snprintf(err, CASE_ERRLEN, "%s:1:1: the case has no steps, nothing to run "
+			 "(write them under 'on HOST')", path);
+		return -1;
+	}
+	return 0;
+}
+
 int case_load(const char *path, const char *id_base, struct case_file *out, char *err)
 {
 	*out = (struct case_file){ 0 };
 	struct parser p = { .file = path, .err = err, .host = -1 };
-	char *text = read_file(path);
-	if (!text) {
-		snprintf(err, CASE_ERRLEN, "%s:1:1: cannot read: %s", path, strerror(errno));
+	char *text, why[128];
+	err[0] = '\0';
+	size_t len;
+	if (source_read(path, &text, &len, why, sizeof why) < 0) {
+		snprintf(err, CASE_ERRLEN, "%s:1:1: cannot read: %s", path, why);
 		return -1;
 	}
+	struct case_source *src = source_check_text(&p, text, len) < 0 ? NULL
+		: malloc(sizeof *src + len + 1);
+	if (src) {
+		src->refs = 1;      /* case_load's own, dropped at the end */
+		memcpy(src->text, text, len + 1);
+	} else if (!err[0]) {
+		snprintf(err, CASE_ERRLEN, "%s:1:1: out of memory", path);
+	}
+	free(text);
+	if (!src)
+		return -1;
+	text = src->text;
 	char idbuf[512];
 	if (!id_base) {
 		case_id_from_path(path, idbuf, sizeof idbuf);
@@ -194,7 +268,7 @@ int case_load(const char *path, const char *id_base, struct case_file *out, char
 		}
 	}
 	for (int k = 0; rc == 0 && k < total; k++) {
-		struct scenario *sc = parse_variant(&p, path, text, id_base, &d, k);
+		struct scenario *sc = parse_variant(&p, path, src, id_base, &d, k);
 		if (!sc) {
 			rc = -1;
 			break;
@@ -205,7 +279,8 @@ int case_load(const char *path, const char *id_base, struct case_file *out, char
 	if (rc == 0)
 		rc = check_sections_run(out, path, err);
 	dims_free(&d);
-	free(text);
+	if (--src->refs == 0)
+		free(src);
 	if (rc < 0)
 		case_file_free(out);
 	return rc;

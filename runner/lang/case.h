@@ -29,7 +29,12 @@ struct srcpos { const char *file; int line, col; };
 enum cond_subject { SUBJ_KERNEL, SUBJ_PLATFORM, SUBJ_PRIVILEGE, SUBJ_VARIANT };
 enum cond_op { OP_EQ, OP_NE, OP_LT, OP_LE, OP_GT, OP_GE };
 
-/* A guard: comparisons joined by `and` (binds tighter) and `or`. */
+/* A guard: comparisons joined by `and` (binds tighter) and `or`. The
+ * parser bounds '(' nesting and the comparisons of one tree (so the height
+ * that cond_eval recurses over); a file past either is an error at the
+ * token. */
+#define COND_MAX_DEPTH 64
+#define COND_MAX_TERMS 4096
 struct cond {
 	enum { COND_CMP, COND_AND, COND_OR } kind;
 	struct cond *l, *r;
@@ -215,8 +220,17 @@ struct requirement {
 	struct srcpos pos;
 };
 
+/* Room for element n of arr (zeroed), whose n elements were all added
+ * through case_grow, one at a time from NULL. */
 #define GROW(arr, n) ((arr) = case_grow((arr), (n), sizeof *(arr)))
 void *case_grow(void *arr, int n, size_t size);
+
+/* A file's text, shared by the scenarios of its variants (1024 variants
+ * of a 1 MiB file would otherwise hold a GiB), freed with the last. */
+struct case_source {
+	int refs;
+	char text[];
+};
 
 struct scenario {
 	char *file;                 /* path as given */
@@ -224,7 +238,8 @@ struct scenario {
 	char *title;
 	char **refs; int nrefs;
 	char **variant_names, **variant_values; int nvariants;
-	char *source;               /* whole file text, for reports */
+	const char *source;         /* whole file text, for reports: shared's */
+	struct case_source *shared; /* one copy for all the variants of a file */
 	char hosts[16][CASE_NAME]; int nhosts;
 	struct topology topo;       /* built before step 1 */
 	struct topo_bridge *bridges; int nbridges;
@@ -249,6 +264,12 @@ struct case_file {
  * NULL derives it from the path (the part after "cases/", no ".case").
  * On error returns -1 with "FILE:LINE:COL: message" in err. */
 int case_load(const char *path, const char *id_base, struct case_file *out, char *err);
+
+/* Whether the file asks for a run: every variant has a host, and some
+ * variant a step. 0, or -1 with "FILE:1:1: message" in err. `check` and
+ * `run` ask it of every file (case_load does not: a unit test may load a
+ * topology alone). */
+int case_file_runnable(const struct case_file *cf, const char *path, char *err);
 
 /* model.c: what each piece owns, freed (NULL-safe where a pointer). */
 void case_file_free(struct case_file *cf);

@@ -10,16 +10,23 @@ static int is_punct(char c)
 	return strchr("(),|=!<>", c) != NULL;
 }
 
+/* Growing by one slot a token made a long line quadratic (a 300 KB line
+ * took minutes under ASan): the array doubles. */
 static int push(struct line_toks *lt, enum tok_kind kind, char *text, size_t len, int col)
 {
-	struct token *t = realloc(lt->t, (size_t)(lt->n + 2) * sizeof *t);
-	if (!t) {
-		free(text);
-		return -1;
+	if (lt->n + 2 > lt->cap) {
+		int cap = lt->cap ? 2 * lt->cap : 16;
+		struct token *t = cap > lt->cap ? realloc(lt->t, (size_t)cap * sizeof *t) : NULL;
+		if (!t) {
+			free(text);
+			return -1;
+		}
+		lt->t = t;
+		lt->cap = cap;
+		lt->grows++;
 	}
-	lt->t = t;
-	t[lt->n++] = (struct token){ kind, text, len, col };
-	t[lt->n] = (struct token){ TOK_END, NULL, 0, col };
+	lt->t[lt->n++] = (struct token){ kind, text, len, col };
+	lt->t[lt->n] = (struct token){ TOK_END, NULL, 0, col };
 	return 0;
 }
 
@@ -68,8 +75,10 @@ static char *substitute(const char *w, size_t n, const struct subst *sub, size_t
 static int lex_string(const char *line, size_t *i, const struct subst *sub,
 		      struct line_toks *out, int *errcol, char *err, size_t errlen)
 {
-	size_t start = *i, j = *i + 1, len = 0;
-	char *buf = malloc(strlen(line) + 1);
+	size_t start = *i, j = *i + 1, len = 0, end = j;
+	while (line[end] && line[end] != '"')   /* the content's bytes bound the unescaped ones */
+		end += line[end] == '\\' && line[end + 1] ? 2 : 1;
+	char *buf = malloc(end - j + 1);
 	if (!buf)
 		return -1;
 	for (; line[j] && line[j] != '"'; j++) {
@@ -222,7 +231,7 @@ void lex_free(struct line_toks *lt)
 		free(lt->t[i].text);
 	free(lt->t);
 	lt->t = NULL;
-	lt->n = 0;
+	lt->n = lt->cap = 0;
 }
 
 int tok_is(const struct token *t, const char *text)

@@ -22,6 +22,8 @@ struct line_toks {
 	struct token *t;
 	int n;          /* tokens before the TOK_END that closes the array */
 	int indent;     /* column of the first token */
+	int cap;        /* slots allocated: it grows geometrically */
+	int grows;      /* reallocations made: a test bounds the work with it */
 };
 
 /* Substitution of $name by a variant value, done while lexing so that the

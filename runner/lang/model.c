@@ -10,20 +10,29 @@
 
 void *case_grow(void *arr, int n, size_t size)
 {
-	void *bigger = realloc(arr, (size_t)(n + 1) * size);
-	if (!bigger)
-		abort();    /* a case file never needs more than a few kB */
-	memset((char *)bigger + (size_t)n * size, 0, size);
-	return bigger;
+	/* The capacity is implied, n rounded up to a power of two: the array
+	 * doubles, and n pushes cost log n copies, not n (tens of thousands
+	 * of links took quadratic time under ASan, whose realloc copies). */
+	if (n == 0 || !(n & (n - 1))) {
+		void *bigger = realloc(arr, (size_t)(n ? 2 * n : 1) * size);
+		if (!bigger)
+			abort();    /* a case file is at most 1 MiB */
+		arr = bigger;
+	}
+	memset((char *)arr + (size_t)n * size, 0, size);
+	return arr;
 }
 
+/* A chain `a or b or c` nests to the left: walk that spine in a loop, so
+ * that freeing costs no stack per term. */
 void cond_free(struct cond *c)
 {
-	if (!c)
-		return;
-	cond_free(c->l);
-	cond_free(c->r);
-	free(c);
+	while (c) {
+		struct cond *l = c->l;
+		cond_free(c->r);
+		free(c);
+		c = l;
+	}
 }
 
 /* One answer's own parts, not its `or` chain. */
@@ -105,7 +114,8 @@ void scenario_free(struct scenario *sc)
 	}
 	free(sc->variant_names);
 	free(sc->variant_values);
-	free(sc->source);
+	if (sc->shared && --sc->shared->refs == 0)
+		free(sc->shared);
 	topology_free(&sc->topo);
 	free(sc->bridges);
 	free(sc->on_when);

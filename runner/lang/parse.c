@@ -88,8 +88,11 @@ char *next_line(struct parser *p, const char **s, int *last, int *rc)
 	for (;;) {
 		size_t n = strcspn(*s, "\n"), bs;
 		char *grown = realloc(out, len + n + 1);
-		if (!grown)
-			abort();
+		if (!grown) {
+			free(out);
+			*rc = perr(p, 1, "out of memory");
+			return NULL;
+		}
 		out = grown;
 		if (p->nsegs < MAX_CONTINUED) {
 			p->seg_line[p->nsegs] = *last + 1;
@@ -114,35 +117,6 @@ char *next_line(struct parser *p, const char **s, int *last, int *rc)
 			return NULL;
 		}
 	}
-}
-
-char *read_file(const char *path)
-{
-	FILE *f = fopen(path, "r");
-	if (!f)
-		return NULL;
-	size_t cap = 4096, len = 0;
-	char *buf = malloc(cap);
-	size_t got;
-	while (buf && (got = fread(buf + len, 1, cap - len - 1, f)) > 0) {
-		len += got;
-		if (len + 1 == cap) {
-			char *bigger = realloc(buf, cap *= 2);
-			if (!bigger)
-				free(buf);
-			buf = bigger;
-		}
-	}
-	int failed = ferror(f), e = errno;
-	fclose(f);
-	if (buf && failed) {    /* a directory opens, then reads EISDIR */
-		free(buf);
-		errno = e;
-		return NULL;
-	}
-	if (buf)
-		buf[len] = '\0';
-	return buf;
 }
 
 int host_find(const struct scenario *sc, const char *name)
@@ -678,67 +652,6 @@ static int stmt_text(struct parser *p, struct line_toks *lt, int is_title)
 }
 
 
-/* A fixture path is looked up from the including file's folder upwards, so
- * that "fixtures/pair.net" works from any depth under the project. */
-static char *find_upwards(const char *from, const char *name)
-{
-	char *dir = strdup(from), path[4096];
-	for (;;) {
-		char *d = dirname(dir);
-		snprintf(path, sizeof path, "%s/%s", d, name);
-		if (!access(path, R_OK)) {
-			free(dir);
-			return strdup(path);
-		}
-		if (!strcmp(d, "/") || !strcmp(d, "."))
-			break;
-		char *up = strdup(d);
-		free(dir);
-		dir = up;
-	}
-	free(dir);
-	return NULL;
-}
-
-/* An installed netrepro's share folder, beside its bin: PREFIX/share/netrepro. */
-static int installed_share(char *buf, size_t len)
-{
-	char exe[4096];
-	ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
-	if (n <= 0)
-		return -1;
-	exe[n] = '\0';
-	char *slash = strrchr(exe, '/');
-	if (!slash)
-		return -1;
-	*slash = '\0';
-	char raw[4200], real[4096];
-	snprintf(raw, sizeof raw, "%s/../share/netrepro", exe);
-	return snprintf(buf, len, "%s", realpath(raw, real) ? real : raw) < (int)len ? 0 : -1;
-}
-
-char *case_fixture_find(const char *case_file, const char *name, char *where, size_t len)
-{
-	char abs[4096], share[4096], path[8200];
-	char *found = NULL;
-	if (name[0] == '/')
-		found = access(name, R_OK) ? NULL : strdup(name);
-	else if (!(found = find_upwards(case_file, name)) && case_file[0] != '/' && realpath(case_file, abs))
-		/* a relative case path stops at "."; the project may be above it
-		 * (`cd cases/timewait; netrepro run x.case`) */
-		found = find_upwards(abs, name);
-	/* then the installed share folder (a case copied out of the project) */
-	int have_share = !found && name[0] != '/' && installed_share(share, sizeof share) == 0;
-	if (have_share && snprintf(path, sizeof path, "%s/%s", share, name) < (int)sizeof path &&
-	    !access(path, R_OK))
-		found = strdup(path);
-	if (!found && where)
-		snprintf(where, len, name[0] == '/' ? "no such file" :
-			 "looked from %s's folder upwards, then in %s", case_file,
-			 have_share ? share : "no installed share folder");
-	return found;
-}
-
 static int stmt_use(struct parser *p, struct line_toks *lt)
 {
 	const struct token *t = &lt->t[1];
@@ -746,15 +659,19 @@ static int stmt_use(struct parser *p, struct line_toks *lt)
 		return perr(p, lt->t[0].col, "usage: use FIXTURE-FILE");
 	if (p->use_depth >= 8)
 		return perr(p, t->col, "'use' nested too deeply (a loop of fixtures?)");
-	char where[9000];
+	if (memchr(t->text, '\0', t->len))
+		return perr(p, t->col, "a fixture name cannot hold a NUL byte");
+	char where[9000], why[128];
+	errno = 0;
 	char *path = case_fixture_find(p->file, t->text, where, sizeof where);
 	if (!path)
-		return perr(p, t->col, "cannot find fixture '%s' (%s)", t->text, where);
-	char *text = read_file(path);
-	if (!text) {
-		int e = errno;
+		return perr(p, t->col, "%s fixture '%s' (%s)", errno == EACCES ? "refusing" : "cannot find",
+			    t->text, where);
+	char *text;
+	size_t len;
+	if (source_read(path, &text, &len, why, sizeof why) < 0) {
 		free(path);
-		return perr(p, t->col, "cannot read fixture '%s': %s", t->text, strerror(e));
+		return perr(p, t->col, "cannot read fixture '%s': %s", t->text, why);
 	}
 	int n = 0;
 	while (p->files && p->files[n])
@@ -764,7 +681,7 @@ static int stmt_use(struct parser *p, struct line_toks *lt)
 	struct parser sub = *p;
 	sub.file = path;
 	sub.use_depth++;
-	int rc = parse_text(&sub, text, 1);
+	int rc = source_check_text(&sub, text, len) < 0 ? -1 : parse_text(&sub, text, 1);
 	free(text);
 	p->files = sub.files;
 	return rc;
@@ -976,7 +893,12 @@ static int parse_line(struct parser *p, struct line_toks *lt, int fixture)
 		return keep ? statements[i].fn(p, lt) : 0;
 	}
 	if (fixture)
-		return perr(p, t->col, "unknown topology statement '%s'", t->text ? t->text : "\"...\"");
+		/* quoted only when it could be a statement: a file that is no
+		 * fixture at all must not show its first word (a key, a hash) */
+		return t->kind == TOK_WORD && t->len <= 32 &&
+		       strspn(t->text, "abcdefghijklmnopqrstuvwxyz0123456789_-") == t->len
+			? perr(p, t->col, "unknown topology statement '%s'", t->text)
+			: perr(p, t->col, "not a topology statement (is this file a fixture?)");
 	if (p->skipping)
 		return 0;       /* a step of a section this variant leaves out */
 	return parse_step_line(p, lt);
@@ -1010,140 +932,5 @@ int parse_text(struct parser *p, const char *text, int fixture)
 	}
 	if (rc == 0)
 		p->line = saved_line;
-	return rc;
-}
-
-/* The topologies steps carry, in file order, collected once for the checks. */
-struct step_topos { const struct topology **t; int n; };
-
-static void collect_topos(const struct step *steps, int n, struct step_topos *out)
-{
-	for (int i = 0; i < n; i++) {
-		if (steps[i].topo) {
-			GROW(out->t, out->n);
-			out->t[out->n++] = steps[i].topo;
-		}
-		collect_topos(steps[i].body, steps[i].nbody, out);
-		collect_topos(steps[i].els, steps[i].nels, out);
-	}
-}
-
-static int link_has(const struct topology *t, int host, const char *ifname)
-{
-	for (int i = 0; i < t->nlinks; i++) {
-		const struct topo_link *l = &t->links[i];
-		if (!l->del && ((l->a == host && !strcmp(l->ifa, ifname)) || (l->b == host && !strcmp(l->ifb, ifname))))
-			return 1;
-	}
-	return 0;
-}
-
-/* lo, br0 of a bridge host, or an end of a link made before step 1 or by
- * any step (a step's link may come and go: the run says when). */
-static int has_interface(const struct scenario *sc, const struct step_topos *st, int host, const char *ifname)
-{
-	if (!strcmp(ifname, "lo") || link_has(&sc->topo, host, ifname))
-		return 1;
-	for (int i = 0; i < sc->nbridges; i++)
-		if (sc->bridges[i].host == host && !strcmp(ifname, "br0"))
-			return 1;
-	for (int i = 0; i < st->n; i++)
-		if (link_has(st->t[i], host, ifname))
-			return 1;
-	return 0;
-}
-
-static int no_interface(struct parser *p, const struct srcpos *at, int host, const char *ifname)
-{
-	return perr_at(p, at, "host %s has no interface '%s' (lo, or an end of a 'link')",
-		       p->sc->hosts[host], ifname);
-}
-
-/* Each link end is a new interface of its host: not lo, not br0 of a
- * bridge host, not an end made before. */
-static int check_link_ends(struct parser *p)
-{
-	const struct scenario *sc = p->sc;
-	for (int i = 0; i < sc->topo.nlinks; i++)
-		for (int side = 0; side < 2; side++) {
-			const struct topo_link *l = &sc->topo.links[i];
-			int h = side ? l->b : l->a;
-			const char *name = side ? l->ifb : l->ifa;
-			int clash = !strcmp(name, "lo");
-			for (int k = 0; k < sc->nbridges && !clash; k++)
-				clash = sc->bridges[k].host == h && !strcmp(name, "br0");
-			for (int k = 0; k <= i && !clash; k++)
-				for (int ks = 0; ks < 2 && !clash; ks++)
-					clash = (k < i || ks < side) && (ks ? sc->topo.links[k].b : sc->topo.links[k].a) == h &&
-						!strcmp(ks ? sc->topo.links[k].ifb : sc->topo.links[k].ifa, name);
-			if (clash)
-				return perr_at(p, &l->pos, "host %s already has an interface '%s'",
-					       sc->hosts[h], name);
-		}
-	return 0;
-}
-
-#define EACH_IF(arr, n, hostf, iff) \
-	for (int i_ = 0; i_ < (n); i_++) \
-		if ((arr)[i_].iff[0] && !has_interface(sc, st, (arr)[i_].hostf, (arr)[i_].iff)) \
-			return no_interface(p, &(arr)[i_].pos, (arr)[i_].hostf, (arr)[i_].iff);
-
-/* Every interface a topology names exists (see has_interface). */
-static int topology_interfaces(struct parser *p, const struct step_topos *st, const struct topology *t)
-{
-	const struct scenario *sc = p->sc;
-	EACH_IF(t->sysctls, t->nsysctls, host, dev)
-	EACH_IF(t->addrs, t->naddrs, host, ifname)
-	EACH_IF(t->sets, t->nsets, host, ifname)
-	EACH_IF(t->routes, t->nroutes, host, dev)
-	EACH_IF(t->netems, t->nnetems, host, ifname)
-	EACH_IF(t->captures, t->ncaptures, host, ifname)
-	for (int i = 0; i < t->nlinks; i++)
-		if (t->links[i].del && !has_interface(sc, st, t->links[i].a, t->links[i].ifa))
-			return no_interface(p, &t->links[i].pos, t->links[i].a, t->links[i].ifa);
-	return 0;
-}
-
-static int captured(const struct topology *t, int host, const char *ifname)
-{
-	for (int i = 0; i < t->ncaptures; i++)
-		if (t->captures[i].host == host && !strcmp(t->captures[i].ifname, ifname))
-			return 1;
-	return 0;
-}
-
-/* packets(HOST:IF, ...) counts what a `capture HOST:IF` line records. */
-static int packets_captured(struct parser *p, const struct step_topos *tops, const struct step *steps, int n)
-{
-	for (int i = 0; i < n; i++) {
-		const struct step *s = &steps[i];
-		if (packets_captured(p, tops, s->body, s->nbody) < 0 || packets_captured(p, tops, s->els, s->nels) < 0)
-			return -1;
-		if (!s->call || strcmp(s->call->name, "packets"))
-			continue;
-		const struct arg *a = &s->args[0];
-		int found = captured(&p->sc->topo, (int)a->i, a->str);
-		for (int k = 0; k < tops->n && !found; k++)
-			found = captured(tops->t[k], (int)a->i, a->str);
-		if (!found)
-			return perr_at(p, &a->pos, "nothing captures %s%s%s: add 'capture %s%s%s'",
-				       p->sc->hosts[a->i], a->str[0] ? ":" : "", a->str,
-				       p->sc->hosts[a->i], a->str[0] ? ":" : "", a->str);
-	}
-	return 0;
-}
-
-int check_interfaces(struct parser *p)
-{
-	struct step_topos st = { 0 };
-	collect_topos(p->sc->steps, p->sc->nsteps, &st);
-	int rc = check_link_ends(p);
-	if (rc == 0)
-		rc = topology_interfaces(p, &st, &p->sc->topo);
-	for (int i = 0; rc == 0 && i < st.n; i++)
-		rc = topology_interfaces(p, &st, st.t[i]);
-	if (rc == 0)
-		rc = packets_captured(p, &st, p->sc->steps, p->sc->nsteps);
-	free(st.t);
 	return rc;
 }

@@ -275,7 +275,8 @@ static int fits(char letter, const struct group *g)
 	switch (letter) {
 	case 'R': return !tok_is(t, "NONBLOCK");
 	case 'N': return tok_is(t, "NONBLOCK");
-	case 'i': return t->kind == TOK_WORD && (isdigit((unsigned char)t->text[0]) ||
+	case 'i':
+	case 'M': return t->kind == TOK_WORD && (isdigit((unsigned char)t->text[0]) ||
 						 t->text[0] == '-' || t->text[0] == '$');
 	case 'A': return t->kind == TOK_WORD && (isdigit((unsigned char)t->text[0]) ||
 						 t->text[0] == '[' || strchr(t->text, ':'));
@@ -431,6 +432,12 @@ static int parse_one(struct parser *p, char letter, const struct group *grp, int
 		return parse_addr(p, t, 1, a);
 	case 'P': return parse_addr(p, t, 0, a);
 	case 'i': return want_int(p, t, a);
+	case 'M':
+		if (want_int(p, t, a) < 0)
+			return -1;
+		/* a variable is checked when the step runs */
+		return a->kind == ARG_INT && (a->i < 0 || a->i > SLEEP_MAX_MS)
+			? perr(p, t->col, "bad time '%s' (0 to %ld milliseconds)", t->text, SLEEP_MAX_MS) : 0;
 	case 'n': return want_ifname(p, t, a);
 	case 'F': return want_name(p, t, tbl_family, "address family", a);
 	case 'T': return want_name(p, t, tbl_socktype, "socket type", a);

@@ -11,6 +11,20 @@ static const struct { const char *text; enum cond_op op; } cond_ops[] = {
 	{ ">", OP_GT }, { ">=", OP_GE },
 };
 
+/* The names a condition reads from the platform; any other subject is a
+ * `vary` name, so these cannot be one. */
+static const struct { const char *name; enum cond_subject subj; } cond_subjects[] = {
+	{ "kernel", SUBJ_KERNEL }, { "platform", SUBJ_PLATFORM }, { "privilege", SUBJ_PRIVILEGE },
+};
+
+enum cond_subject cond_subject(const char *name)
+{
+	for (size_t k = 0; k < sizeof cond_subjects / sizeof *cond_subjects; k++)
+		if (!strcmp(cond_subjects[k].name, name))
+			return cond_subjects[k].subj;
+	return SUBJ_VARIANT;
+}
+
 static int parse_cmp(struct parser *p, const struct token *t, int *i, int end, struct cond **out)
 {
 	if (*i + 2 >= end)
@@ -29,20 +43,18 @@ static int parse_cmp(struct parser *p, const struct token *t, int *i, int end, s
 	if (val->kind == TOK_END || val->kind == TOK_PUNCT || val->len >= CASE_NAME)
 		return perr(p, val->col, "expected a value after '%s'", op->text);
 	strcpy(c.value, val->text);
-	if (!strcmp(subj->text, "kernel")) {
-		c.subj = SUBJ_KERNEL;
+	c.subj = cond_subject(subj->text);
+	if (c.subj == SUBJ_KERNEL) {
 		if (kver_parse(val->text, &c.kv) < 0)
 			return perr(p, val->col, "bad kernel version '%s' (want e.g. 6.1 or 6.1.54)", val->text);
-	} else if (!strcmp(subj->text, "platform") || !strcmp(subj->text, "privilege")) {
-		int plat = subj->text[0] == 'p' && subj->text[1] == 'l';
-		c.subj = plat ? SUBJ_PLATFORM : SUBJ_PRIVILEGE;
+	} else if (c.subj != SUBJ_VARIANT) {
+		int plat = c.subj == SUBJ_PLATFORM;
 		const char *ok = plat ? " linux wsl1 wsl2 " : " root rootless ";
 		char probe[CASE_NAME + 2];
 		snprintf(probe, sizeof probe, " %s ", val->text);
 		if (!strstr(ok, probe) || (c.op != OP_EQ && c.op != OP_NE))
 			return perr(p, val->col, "%s compares with == or != to one of:%s", subj->text, ok);
 	} else {
-		c.subj = SUBJ_VARIANT;
 		c.variant = -1;
 		for (int v = 0; v < p->sc->nvariants; v++)
 			if (!strcmp(p->sc->variant_names[v], subj->text))
@@ -51,31 +63,66 @@ static int parse_cmp(struct parser *p, const struct token *t, int *i, int end, s
 			return perr(p, subj->col, "unknown condition subject '%s' (kernel, platform, privilege, or a 'vary' name)",
 				    subj->text);
 	}
-	*out = malloc(sizeof **out);
+	if (!(*out = malloc(sizeof **out)))
+		return perr(p, subj->col, "out of memory");
 	**out = c;
 	*i += 3;
 	return 0;
 }
 
-static int parse_level(struct parser *p, const struct token *t, int *i, int end, int level,
-		       struct cond **out);
+/* The state of one condition's parse: how deep the parentheses are and
+ * how many comparisons it holds, both bounded (a hostile file may nest ten
+ * thousand '(' or chain a million `or`s; each level costs stack frames
+ * here, and each node a frame of cond_eval). */
+struct cp {
+	struct parser *p;
+	const struct token *t;
+	int end, depth, terms;
+};
 
-static struct cond *join(int kind, struct cond *l, struct cond *r)
+static int parse_level(struct cp *c, int *i, int level, struct cond **out);
+
+/* One more comparison: a tree of n holds n - 1 joins, so its height is
+ * below 2n. */
+static int count_term(struct cp *c, int col)
 {
-	struct cond *c = calloc(1, sizeof *c);
-	c->kind = kind;
-	c->l = l;
-	c->r = r;
-	return c;
+	if (++c->terms <= COND_MAX_TERMS)
+		return 0;
+	return perr(c->p, col, "condition too long (more than %d terms)", COND_MAX_TERMS);
+}
+
+static struct cond *join(struct cp *c, int kind, struct cond *l, struct cond *r, int col)
+{
+	struct cond *j = calloc(1, sizeof *j);
+	if (!j) {
+		perr(c->p, col, "out of memory");
+		cond_free(l);
+		cond_free(r);
+		return NULL;
+	}
+	j->kind = kind;
+	j->l = l;
+	j->r = r;
+	return j;
 }
 
 /* primary := '(' cond ')' | cmp */
-static int parse_primary(struct parser *p, const struct token *t, int *i, int end, struct cond **out)
+static int parse_primary(struct cp *c, int *i, struct cond **out)
 {
-	if (*i >= end || !tok_is(&t[*i], "("))
-		return parse_cmp(p, t, i, end, out);
+	const struct token *t = c->t;
+	int end = c->end;
+	if (*i >= end || !tok_is(&t[*i], "(")) {
+		if (*i < end && count_term(c, t[*i].col) < 0)
+			return -1;
+		return parse_cmp(c->p, t, i, end, out);
+	}
 	int open = (*i)++;
-	if (parse_level(p, t, i, end, 0, out) < 0)
+	if (++c->depth > COND_MAX_DEPTH)
+		return perr(c->p, t[open].col, "condition nested too deeply (more than %d levels)",
+			    COND_MAX_DEPTH);
+	int rc = parse_level(c, i, 0, out);
+	c->depth--;
+	if (rc < 0)
 		return -1;
 	if (*i < end && tok_is(&t[*i], ")")) {
 		(*i)++;
@@ -83,31 +130,31 @@ static int parse_primary(struct parser *p, const struct token *t, int *i, int en
 	}
 	cond_free(*out);
 	*out = NULL;
-	return perr(p, t[*i < end ? *i : end].col, "expected ')' to close the '(' at column %d",
+	return perr(c->p, t[*i < end ? *i : end].col, "expected ')' to close the '(' at column %d",
 		    t[open].col);
 }
 
 /* level 0 := level 1 ('or' level 1)*;  level 1 := primary ('and' primary)*
  * (left-nested: a or b or c is (a or b) or c) */
-static int parse_level(struct parser *p, const struct token *t, int *i, int end, int level,
-		       struct cond **out)
+static int parse_level(struct cp *c, int *i, int level, struct cond **out)
 {
 	static const struct { const char *word; int kind; } ops[] = {
 		{ "or", COND_OR }, { "and", COND_AND },
 	};
 	if (level == 2)
-		return parse_primary(p, t, i, end, out);
-	if (parse_level(p, t, i, end, level + 1, out) < 0)
+		return parse_primary(c, i, out);
+	if (parse_level(c, i, level + 1, out) < 0)
 		return -1;
-	while (*i < end && tok_is(&t[*i], ops[level].word)) {
+	while (*i < c->end && tok_is(&c->t[*i], ops[level].word)) {
 		struct cond *rhs = NULL;
-		(*i)++;
-		if (parse_level(p, t, i, end, level + 1, &rhs) < 0) {
+		int col = c->t[(*i)++].col;
+		if (parse_level(c, i, level + 1, &rhs) < 0) {
 			cond_free(*out);
 			*out = NULL;
 			return -1;
 		}
-		*out = join(ops[level].kind, *out, rhs);
+		if (!(*out = join(c, ops[level].kind, *out, rhs, col)))
+			return -1;
 	}
 	return 0;
 }
@@ -117,6 +164,7 @@ static int parse_level(struct parser *p, const struct token *t, int *i, int end,
  * way. */
 int parse_cond(struct parser *p, const struct token *t, int *i, int end, struct cond **out)
 {
+	struct cp c = { .p = p, .t = t, .end = end };
 	*out = NULL;
-	return parse_level(p, t, i, end, 0, out);
+	return parse_level(&c, i, 0, out);
 }

@@ -60,13 +60,35 @@ struct srcpos pos_at(const struct parser *p, int col);
 char *next_line(struct parser *p, const char **s, int *last, int *rc);
 
 int parse_text(struct parser *p, const char *text, int fixture);
-/* Every interface an addr, set or route names exists: lo or a link's end. */
+/* topo_check.c: every interface an addr, set or route names exists (lo,
+ * br0 of a bridge, or a link's end), and every link end is new. */
 int check_interfaces(struct parser *p);
-char *read_file(const char *path);
+/* The ends of a set of topologies' links (not `link del`), sorted by host,
+ * name and file order. compares counts the comparisons made, sorting and
+ * looking up: a test bounds the work with it. */
+struct link_end { int host; const char *name; int order; const struct topo_link *link; };
+struct link_ends { struct link_end *v; int n; long compares; };
+int link_ends_index(struct link_ends *ix, const struct topology *const *tops, int ntops);   /* 0, -1: no memory */
+int link_ends_has(struct link_ends *ix, int host, const char *name);
+/* The first end, in file order, whose host and name an earlier end has. */
+const struct link_end *link_ends_first_twin(struct link_ends *ix);
+void link_ends_free(struct link_ends *ix);
+/* source.c: a case or fixture file's text, read only when it is a regular
+ * file of at most SOURCE_MAX bytes: 0 with *out (NUL-terminated, *len
+ * bytes, to free), or -1 with the rule broken (or strerror) in why. */
+#define SOURCE_MAX (1 << 20)
+int source_read(const char *path, char **out, size_t *len, char *why, size_t whylen);
+/* Text read from p->file holds no NUL byte: the lines are C strings, and
+ * one would end the file early. 0, or -1 with the byte's position in
+ * p->err. */
+int source_check_text(struct parser *p, const char *text, size_t len);
 int parse_step_line(struct parser *p, struct line_toks *lt);
 /* A finished step into the block being read (it takes what st owns). */
 int push_step(struct parser *p, struct step *st);
 int parse_cond(struct parser *p, const struct token *t, int *i, int end, struct cond **out);
+/* What a condition subject names: the platform's kernel, platform or
+ * privilege, else (SUBJ_VARIANT) a `vary` name. */
+enum cond_subject cond_subject(const char *name);
 /* parse_expect.c: "= A [or B] [when COND] | ..." from t[i], for step st
  * (its call, and option, say what an answer may be). */
 int parse_alts(struct parser *p, const struct token *t, int i, int n, struct step *st);

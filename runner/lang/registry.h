@@ -74,7 +74,7 @@ extern const struct sockopt_def sockopt_table[];  /* ends with a NULL name */
  * parser; an argument is what stands between two commas:
  *   s socket   A address:port   C address:port or UNSPEC   P ip address
  *   F family   T type   R protocol (name or number)   N NONBLOCK
- *   i integer  q "string" (or "string" * N)   n interface name or index
+ *   i integer  M milliseconds, 0 to a day (SLEEP_MAX_MS)  q "string" (or "string" * N)   n interface name or index
  *   O option name and value   o option name
  *   H shutdown how   S state target (socket, or two addresses)
  *   h a capture point: HOST:IF, or HOST (all its interfaces)
@@ -84,6 +84,8 @@ extern const struct sockopt_def sockopt_table[];  /* ends with a NULL name */
  *   segment VALUE` ancillary item   X a program and its arguments after "--"
  * '[' makes the rest optional (an optional argument that does not fit its
  * letter is tried against the next one); '*' before a letter: any number. */
+#define SLEEP_MAX_MS 86400000L   /* a day, as the longest run timeout */
+
 enum call_value {
 	VAL_ZERO,   /* 0; a capture gets 0, or the errno when it fails */
 	VAL_SOCK,   /* a new socket */

@@ -57,8 +57,12 @@ static int parse_matrix_cli(int argc, char **argv, struct matrix_cli *c)
 		case 'o': c->out = optarg; break;
 		case 'c': c->cache = optarg; break;
 		case 'a': c->accel = optarg; break;
-		case 't': c->timeout_s = strtod(optarg, &end); break;
-		case 'g': c->guest_timeout_s = strtod(optarg, &end); break;
+		case 't':
+		case 'g':
+			if (duration_parse(optarg, DURATION_MAX_S, opt == 't' ? &c->timeout_s : &c->guest_timeout_s) < 0)
+				return fprintf(stderr, "netrepro matrix: bad number of seconds '%s' (more than 0, "
+					       "at most %d)\n", optarg, DURATION_MAX_S), -1;
+			break;
 		default: return -1;
 		}
 		if (end && (*end || c->jobs < 1 || c->jobs > 64 || c->timeout_s <= 0 || c->guest_timeout_s <= 0))

@@ -159,7 +159,9 @@ int suite_load(char **paths, int npaths, const char *match, struct suite *s)
 			continue;
 		if (!name_ok(f[i].path)) {
 			bad = 1;
-		} else if (case_load(f[i].path, f[i].id, &s->files[s->nfiles], err) < 0) {
+		} else if (case_load(f[i].path, f[i].id, &s->files[s->nfiles], err) < 0 ||
+			   case_file_runnable(&s->files[s->nfiles], f[i].path, err) < 0) {
+			case_file_free(&s->files[s->nfiles]);
 			put_textf(stderr, TEXT_TERM, "%s\n", err);
 			bad = 1;
 		} else {

@@ -229,15 +229,14 @@ static int run_steps(const struct scenario *sc, struct netns_host **hosts, const
 	char reason[512] = "";
 	json_t *extra = json_pack("{s:s}", "isolation", isolation), *caps = json_array(), *bugs = json_object();
 	struct exec_env env = { .cond = *ctx, .step_timeout_ms = o->step_timeout_ms,
-				.record_cap = 1000, .emit = emit_step, .emit_arg = &fd,
+				.record_cap = 1000, .fail_cap = 100, .emit = emit_step, .emit_arg = &fd,
 				.capture_dir = o->capture_dir, .capture_name = o->capture_name,
 				.captures = caps, .bugs = bugs, .exec_in_userns = !o->in_place };
-	long suppressed = 0;
-	int known_bugs = 0;
+	struct exec_counts n = { 0 };
 	long long drops0 = backlog_drops();
-	int rc = exec_steps(sc, hosts, &env, &suppressed, &known_bugs, reason, sizeof reason);
+	int rc = exec_steps(sc, hosts, &env, &n, reason, sizeof reason);
 	long long drops = rc > 0 && drops0 >= 0 ? backlog_drops() - drops0 : 0;
-	enum status st = rc < 0 ? ST_ERROR : rc ? ST_FAIL : known_bugs ? ST_KNOWN_BUG : ST_PASS;
+	enum status st = rc < 0 ? ST_ERROR : rc ? ST_FAIL : n.known_bugs ? ST_KNOWN_BUG : ST_PASS;
 	if (st == ST_KNOWN_BUG)
 		known_bug_reason(bugs, reason, sizeof reason);
 	if (drops > 0) {
@@ -250,12 +249,14 @@ static int run_steps(const struct scenario *sc, struct netns_host **hosts, const
 	}
 	if (json_array_size(caps))
 		json_object_set(extra, "captures", caps);
+	if (n.failed_suppressed)
+		json_object_set_new(extra, "failed_suppressed", json_integer(n.failed_suppressed));
 	if (json_object_size(bugs))
 		json_object_set(extra, "bugs", bugs);
 	json_decref(caps);
 	json_decref(bugs);
 	put_line(fd, record_result_line(st, st == ST_ERROR || st == ST_KNOWN_BUG ? reason : NULL,
-					suppressed, extra));
+					n.suppressed, extra));
 	return 0;
 }
 
