@@ -239,6 +239,9 @@ static void outcomes(FILE *f, json_t *const *recs, int n, const char *id)
 			fprintf(f, ": ");
 			esc(f, jstr(c, "reason"));
 		}
+		json_int_t left_out = json_integer_value(json_object_get(c, "failed_suppressed"));
+		if (left_out > 0)
+			fprintf(f, "; %lld more failing steps, left out of the record", (long long)left_out);
 		if (*jstr(c, "isolation")) {
 			fprintf(f, " <small>(isolation: ");
 			esc(f, jstr(c, "isolation"));

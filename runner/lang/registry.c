@@ -169,7 +169,7 @@ const struct call_def call_table[] = {
 	{ "packets", "hB", "HOST:IF|HOST, \"FILTER\"", VAL_NUMBER, call_packets, "frames captured so far (a `capture` line) that match a pcap filter; waits, bounded, for the count the step expects", 0, NULL },
 	{ "sysctl", "Y[i", "net.NAME[, FIELD]", VAL_SYSCTL, call_sysctl, "read a sysctl in the step's host (in place: this namespace): = \"TEXT\", = LO HI for two numbers, or the first number (FIELD: the n-th) for predicates and captures", 0, NULL },
 	{ "sleep", "M", "MS", VAL_ZERO, call_sleep, "wait (at most a day)", 0, NULL },
-	{ "exec", "X", "-- PROGRAM ARG...", VAL_EXIT, call_exec, "run a program in the host (only with --allow-exec)", 0, NULL },
+	{ "exec", "X", "-- PROGRAM ARG...", VAL_EXIT, call_exec, "run a program in the host, contained: root there, nobody on the machine (only with --allow-exec)", 0, NULL },
 	{ NULL, NULL, NULL, VAL_ZERO, NULL, NULL, 0, NULL },
 };
 const struct name_val tbl_dad[] = {

@@ -310,6 +310,8 @@ def test_failing_steps_are_capped_too(project, run, h, validate, tmp_path):
     assert case["failed_suppressed"] == 19900
     md = run("report", "--format", "md", out, cwd=project)
     assert "19900 more failing steps" in md.stdout
+    html = run("report", "--format", "html", out, cwd=project)
+    assert "19900 more failing steps" in html.stdout
 
 
 def test_many_variants_of_a_large_file_share_its_text(project, netrepro, h):
