@@ -158,11 +158,14 @@ static void steps(FILE *f, json_t *const *recs, int n, const char *id)
 	}
 	fprintf(f, "</tr>\n");
 	json_t *all = case_steps(recs, n, id), *s;
+	const json_t **cs = case_find_each(recs, n, id);
 	size_t i;
 	json_array_foreach(all, i, s) {
+		if (!cs)
+			break;
 		int fail = 0;
 		for (int r = 0; r < n; r++) {
-			const json_t *c = case_find(recs[r], id), *t = c ? case_step(c, s) : NULL;
+			const json_t *c = cs[r], *t = c ? case_step(c, s) : NULL;
 			fail |= t && record_step_status(t) == STEP_FAIL;
 		}
 		fprintf(f, "<tr%s><td>%lld</td><td>", fail ? " class=\"fail\"" : "",
@@ -178,7 +181,7 @@ static void steps(FILE *f, json_t *const *recs, int n, const char *id)
 		esc(f, *jstr(s, "expected") ? jstr(s, "expected") : "-");
 		fprintf(f, "</td>");
 		for (int r = 0; r < n; r++) {
-			const json_t *c = case_find(recs[r], id), *t = c ? case_step(c, s) : NULL;
+			const json_t *c = cs[r], *t = c ? case_step(c, s) : NULL;
 			fprintf(f, "<td>");
 			esc(f, t ? jstr(t, "observed") : "-");
 			if (t && *jstr(t, "detail")) {
@@ -190,6 +193,7 @@ static void steps(FILE *f, json_t *const *recs, int n, const char *id)
 		}
 		fprintf(f, "</tr>\n");
 	}
+	free(cs);
 	json_decref(all);
 	fprintf(f, "</table>\n");
 }

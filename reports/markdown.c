@@ -144,11 +144,13 @@ static void matrix_row(FILE *f, json_t *const *recs, int n, const char *id)
 
 static void steps_table(FILE *f, json_t *const *recs, int n, const char *id)
 {
+	const json_t **cs = case_find_each(recs, n, id);
 	json_t *steps = case_steps(recs, n, id), *s;
 	size_t i;
-	if (!json_array_size(steps)) {
+	if (!json_array_size(steps) || !cs) {
 		fprintf(f, "No step was recorded.\n");
 		json_decref(steps);
+		free(cs);
 		return;
 	}
 	fprintf(f, "| line | host | call | expected |");
@@ -176,7 +178,7 @@ static void steps_table(FILE *f, json_t *const *recs, int n, const char *id)
 		md(f, *jstr(s, "expected") ? jstr(s, "expected") : "—");
 		fprintf(f, " |");
 		for (int r = 0; r < n; r++) {
-			const json_t *c = case_find(recs[r], id);
+			const json_t *c = cs[r];
 			const json_t *t = c ? case_step(c, s) : NULL;
 			int fail = t && record_step_status(t) == STEP_FAIL;
 			fprintf(f, " %s", fail ? "**❌ " : "");
@@ -192,6 +194,7 @@ static void steps_table(FILE *f, json_t *const *recs, int n, const char *id)
 		fputc('\n', f);
 	}
 	json_decref(steps);
+	free(cs);
 }
 
 /* "- capture a:eth0: [file](file), 12 frames": a link a ticket's reader

@@ -157,6 +157,9 @@ const char *env_sysctl(const json_t *rec, const char *key);   /* NULL when absen
 /* The case ids of all records, first-seen order; a JSON array of strings. */
 json_t *case_ids(json_t *const *recs, int n);
 json_t *case_find(const json_t *rec, const char *id);
+/* Each record's case of that id (NULL where a record lacks it), found once
+ * for a loop over the case's steps; the caller frees the array. */
+const json_t **case_find_each(json_t *const *recs, int n, const char *id);
 /* The step trace, one step a line, each line starting with prefix. */
 void case_trace(FILE *f, const json_t *c, const char *prefix);
 void case_first_failure(FILE *f, const json_t *c);

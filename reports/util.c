@@ -40,6 +40,14 @@ json_t *case_find(const json_t *rec, const char *id)
 	return NULL;
 }
 
+const json_t **case_find_each(json_t *const *recs, int n, const char *id)
+{
+	const json_t **cs = calloc((size_t)(n > 0 ? n : 1), sizeof *cs);
+	for (int r = 0; cs && r < n; r++)
+		cs[r] = case_find(recs[r], id);
+	return cs;
+}
+
 /* Steps match by file, line and loop position: the same question asked. */
 static int same_step(const json_t *s, const json_t *t)
 {
