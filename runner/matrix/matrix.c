@@ -281,7 +281,7 @@ static void run_all(const struct plan *p)
 			const struct kernel *k = &p->kernels[next];
 			struct board_tell tell = { .fd = b.fd[1], .index = next++, .ncases = p->suite.n };
 			if (!board)
-				fprintf(stderr, "netrepro matrix: %s: %s\n", k->name,
+				put_textf(stderr, TEXT_TERM, "netrepro matrix: %s: %s\n", k->name,
 					k->host ? "running on this kernel" : p->guest.accel);
 			pid_t pid = fork();
 			if (pid == 0) {
@@ -312,6 +312,20 @@ static const char *case_status(const json_t *rec, const char *id)
 	return c ? jstr(c, "status") : "-";
 }
 
+/* A string of a record in the terminal's table: escaped (a guest's record
+ * holds what a ticket's case made it say), padded to w bytes and, with
+ * cut >= 0, cut there at a character. */
+static void term_cell(const char *lead, const char *s, int w, int cut)
+{
+	char *shown = text_dup(s, TEXT_TERM);
+	const char *t = shown ? shown : "";
+	size_t len = strlen(t);
+	if (cut >= 0 && len > (size_t)cut)
+		len = utf8_whole(t, (size_t)cut);
+	printf("%s%-*.*s", lead, w, (int)len, t);
+	free(shown);
+}
+
 static void summary(json_t *const *recs, int n, const struct plan *p)
 {
 	json_t *ids = case_ids(recs, n), *id;
@@ -321,7 +335,7 @@ static void summary(json_t *const *recs, int n, const struct plan *p)
 		w = strlen(json_string_value(id)) > w ? strlen(json_string_value(id)) : w;
 	printf("\n  %-*s", (int)w, "case");
 	for (int r = 0; r < n; r++)
-		printf("  %-22s", p->kernels[r].name);
+		term_cell("  ", p->kernels[r].name, 22, -1);
 	putchar('\n');
 	json_array_foreach(ids, i, id) {
 		const char *cid = json_string_value(id);
@@ -329,18 +343,20 @@ static void summary(json_t *const *recs, int n, const struct plan *p)
 		for (int r = 1; r < n; r++)
 			differs |= !case_same_answers(case_find(recs[0], cid), case_find(recs[r], cid));
 		any |= differs;
-		printf("%s %-*s", differs ? "*" : " ", (int)w, cid);
+		term_cell(differs ? "* " : "  ", cid, (int)w, -1);
 		for (int r = 0; r < n; r++)
-			printf("  %-22s", case_status(recs[r], cid));
+			term_cell("  ", case_status(recs[r], cid), 22, -1);
 		putchar('\n');
 		const json_t *step = differs ? case_differing_step(recs, n, cid) : NULL;
 		if (!step)
 			continue;
 		char where[64];
 		snprintf(where, sizeof where, "    line %lld: ", (long long)json_integer_value(json_object_get(step, "line")));
-		printf("  %s%-*.*s", where, (int)(w - strlen(where)), (int)(w - strlen(where)), jstr(step, "call"));
+		int room = w > strlen(where) ? (int)(w - strlen(where)) : 0;
+		printf("  %s", where);
+		term_cell("", jstr(step, "call"), room, room);
 		for (int r = 0; r < n; r++)
-			printf("  %-22s", step_observed_in(recs[r], cid, step));
+			term_cell("  ", step_observed_in(recs[r], cid, step), 22, -1);
 		putchar('\n');
 	}
 	if (any)
@@ -352,9 +368,12 @@ static void summary(json_t *const *recs, int n, const struct plan *p)
 	if (json_object_size(bugs)) {
 		printf("known kernel bugs:\n");
 		json_object_foreach(bugs, fix, row) {
-			printf("  %s\n", fix);
-			for (int r = 0; r < n; r++)
-				printf("    %-22s %s\n", p->kernels[r].name, bug_word(json_array_get(row, (size_t)r)));
+			term_cell("  ", fix, 0, -1);
+			putchar('\n');
+			for (int r = 0; r < n; r++) {
+				term_cell("    ", p->kernels[r].name, 22, -1);
+				printf(" %s\n", bug_word(json_array_get(row, (size_t)r)));
+			}
 		}
 		putchar('\n');
 	}
@@ -362,7 +381,7 @@ static void summary(json_t *const *recs, int n, const struct plan *p)
 	for (int r = 0; r < n; r++) {
 		json_t *g = json_object_get(recs[r], "guest");
 		if (*jstr(g, "error"))
-			printf("! %s: %s\n", p->kernels[r].name, jstr(g, "error"));
+			put_textf(stdout, TEXT_TERM, "! %s: %s\n", p->kernels[r].name, jstr(g, "error"));
 	}
 	json_decref(ids);
 }
@@ -375,7 +394,7 @@ static int report(const struct plan *p)
 		char path[PATH_MAX + 200], err[512];
 		snprintf(path, sizeof path, "%s/%s.json", p->cli.out, p->kernels[r].name);
 		if (!(recs[r] = record_load(path, err, sizeof err))) {
-			fprintf(stderr, "netrepro matrix: %s\n", err);
+			put_textf(stderr, TEXT_TERM, "netrepro matrix: %s\n", err);
 			rc = 1;
 		}
 	}
@@ -384,8 +403,11 @@ static int report(const struct plan *p)
 		char path[PATH_MAX + 200];
 		snprintf(path, sizeof path, "%s/%s", p->cli.out, formats[f][1]);
 		FILE *out = fopen(path, "w");
-		if (!out)
-			return fprintf(stderr, "netrepro matrix: %s: %s\n", path, strerror(errno)), 1;
+		if (!out) {     /* rc set: the records are still freed below */
+			put_textf(stderr, TEXT_TERM, "netrepro matrix: %s: %s\n", path, strerror(errno));
+			rc = 1;
+			continue;
+		}
 		errno = 0;
 		report_writer_find(formats[f][0])->write(out, recs, n);
 		if (report_close(out, path, "netrepro matrix") < 0)
@@ -427,15 +449,15 @@ static int prepare(struct plan *p, char *cache)
 		struct kernel *k = &p->kernels[i];
 		int rc = kernel_resolve(p->cli.kernels[i], cache, k, err, sizeof err);
 		if (rc < 0)
-			return fprintf(stderr, "netrepro matrix: %s\n", err), -1;
+			return put_textf(stderr, TEXT_TERM, "netrepro matrix: %s\n", err), -1;
 		if (rc > 0) {
 			snprintf(k->error, sizeof k->error, "%s", err);
-			fprintf(stderr, "netrepro matrix: %s: %s\n", k->name, err);
+			put_textf(stderr, TEXT_TERM, "netrepro matrix: %s: %s\n", k->name, err);
 		}
 		unique_name(p->kernels, i);
 	}
 	if (make_dirs(p->cli.out) < 0)
-		return fprintf(stderr, "netrepro matrix: %s: %s\n", p->cli.out, strerror(errno)), -1;
+		return put_textf(stderr, TEXT_TERM, "netrepro matrix: %s: %s\n", p->cli.out, strerror(errno)), -1;
 	if (!realpath("/proc/self/exe", p->self))
 		return -1;
 	char **files = NULL;
@@ -443,7 +465,7 @@ static int prepare(struct plan *p, char *cache)
 	files_of(&p->suite, &files, &nfiles);
 	snprintf(p->work, sizeof p->work, "%s/.guests", p->cli.out);
 	if (make_dirs(p->work) < 0)
-		return fprintf(stderr, "netrepro matrix: %s: %s\n", p->work, strerror(errno)), -1;
+		return put_textf(stderr, TEXT_TERM, "netrepro matrix: %s: %s\n", p->work, strerror(errno)), -1;
 	/* the CPUs split between the guests that run at once; past 16 vCPUs
 	 * a TCG guest gains little, and its memory grows with them */
 	long cpus = sysconf(_SC_NPROCESSORS_ONLN);

@@ -122,6 +122,25 @@ def test_corrupt_kernel_next_to_host(nr, tmp_path, corrupt_kernel, seed_ids, val
     assert "bzImage-corrupt" in md and os.uname().release in md
 
 
+def test_terminal_output_escapes_what_it_shows(nr, tmp_path):
+    """A kernel image named with an escape sequence, failing to boot: its
+    name and its error reach the table, the summary and the messages
+    escaped, never as raw control characters."""
+    image = tmp_path / "images" / "bzImage-\x1b[31mred"
+    image.parent.mkdir()
+    image.write_bytes(os.urandom(64 * 1024))
+    cache = tmp_path / "cache"
+    cache.mkdir()
+    r = nr("matrix", "--kernel", image, "--kernel", "host", "--cache", cache,
+           "--out", tmp_path / "out", "cases/seed", timeout=300)
+    assert r.returncode == 1, (r.returncode, r.stdout, r.stderr)
+    for stream in (r.stdout, r.stderr):
+        assert "\x1b" not in stream, stream
+    header = next(l for l in r.stdout.splitlines() if l.split()[:1] == ["case"])
+    assert "bzImage-\\x1b[31mred" in header, header
+    assert "! bzImage-\\x1b[31mred: " in r.stdout, r.stdout
+
+
 # --- (b) the running kernel ----------------------------------------------------
 
 @pytest.fixture(scope="module")
