@@ -34,3 +34,15 @@ def validate():
         errors = sorted(validator.iter_errors(record), key=lambda e: list(e.path))
         assert not errors, "\n".join("%s: %s" % ("/".join(map(str, e.path)), e.message) for e in errors)
     return _validate
+
+
+@pytest.fixture(scope="session")
+def exec_contained():
+    """An `exec` step's program runs in a user namespace whose root is nobody
+    on the machine. A machine that refuses user namespaces (a chroot:
+    unshare(2) EPERM; user.max_user_namespaces = 0) runs no such program,
+    and a test that needs one says why it skips."""
+    probe = subprocess.run(["unshare", "--user", "true"], capture_output=True, text=True)
+    if probe.returncode != 0:
+        pytest.skip("exec contains its program in a user namespace, which this machine refuses: "
+                    + probe.stderr.strip())

@@ -32,6 +32,9 @@ on a
 # machine a pipeline of programs can take more than the default 2 s.
 BOUND = ["--step-timeout", "10"]
 
+# every test here runs contained programs, or makes user namespaces itself
+pytestmark = pytest.mark.usefixtures("exec_contained")
+
 
 def test_exec_skips_without_allow_exec(project, run, h):
     path = h.write_case(project, "e2e/exec", EXEC_CASE)

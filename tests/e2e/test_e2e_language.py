@@ -39,7 +39,7 @@ WHOLE = '''
 DATA = "".join(chr(ord("a") + i % 26) for i in range(1400))
 
 
-def test_recv_keeps_the_whole_datagram(project, run, h, tmp_path):
+def test_recv_keeps_the_whole_datagram(project, run, h, tmp_path, exec_contained):
     """recv(s, 2000) of a 1400-byte datagram records 1400 bytes, not 512."""
     data = DATA
     r, case = record(run, h, project, tmp_path, WHOLE % data, "e2e/whole", "--allow-exec")
@@ -50,7 +50,7 @@ def test_recv_keeps_the_whole_datagram(project, run, h, tmp_path):
     assert "data_sha256" not in got
 
 
-def test_exec_output_beyond_64k_is_length_digest_and_head(project, run, h, tmp_path):
+def test_exec_output_beyond_64k_is_length_digest_and_head(project, run, h, tmp_path, exec_contained):
     r, case = record(run, h, project, tmp_path, WHOLE % DATA, "e2e/whole", "--allow-exec")
     assert case["status"] == "PASS", r.stdout
     got = step(case, "exec")

@@ -269,7 +269,7 @@ def test_diff_ignores_the_value_a_predicate_left_to_the_kernel(seed_record, tmp_
     assert "40005" in r.stdout
 
 
-def test_pytest_plugin_allow_exec():
+def test_pytest_plugin_allow_exec(exec_contained):
     case = "cases/timewait/ss-lists-timewait.case"
     skipped = subprocess.run([PYTHON, "-m", "pytest", case, "-q", "-rs"], capture_output=True, text=True, cwd=ROOT)
     assert "1 skipped" in skipped.stdout and "needs --allow-exec" in skipped.stdout, skipped.stdout
