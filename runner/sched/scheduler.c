@@ -4,7 +4,6 @@
 
 #include "clock.h"
 #include "record.h"
-#include "report.h"
 #include "spawner.h"
 
 #include <errno.h>
